@@ -1,0 +1,13 @@
+"""A preflight check result: shared by preflight, providers and the guard (stdlib only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    informational: bool = False  # shown, but never fails the preflight

@@ -1,0 +1,65 @@
+"""`crane run` and `crane launch`: both are launches (resolve -> fetch -> env -> exec)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crane.cli.options import EnvOpt, NoFallbackOpt, OfflineOpt, ProfilesDirOpt, VentureOpt, build_request
+from crane.errors import UsageError
+
+NestedOpt = Annotated[bool, typer.Option("--nested", help="Allow a launch inside a crane session.")]
+_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(context_settings=_CONTEXT)
+    def run(
+        ctx: typer.Context,
+        venture: VentureOpt = None,
+        env: EnvOpt = None,
+        profiles_dir: ProfilesDirOpt = None,
+        no_fallback: NoFallbackOpt = False,
+        offline: OfflineOpt = False,
+        nested: NestedOpt = False,
+    ) -> int:
+        """Run any command with the resolved secrets injected.
+
+        Example: crane run --venture alpha --env staging -- npm test
+        """
+        from crane.secrets import FetchOptions
+        from crane.session import LaunchRequest, launch
+
+        if not ctx.args:
+            raise UsageError("nothing to run", "usage: crane run [OPTIONS] -- COMMAND [ARGS]...")
+        return launch(LaunchRequest(list(ctx.args), build_request(venture, env, profiles_dir, no_fallback),
+                                    FetchOptions(offline=offline), nested=nested))
+
+    @app.command(name="launch", context_settings=_CONTEXT)
+    def launch_(
+        ctx: typer.Context,
+        venture: VentureOpt = None,
+        env: EnvOpt = None,
+        profiles_dir: ProfilesDirOpt = None,
+        no_fallback: NoFallbackOpt = False,
+        offline: OfflineOpt = False,
+        nested: NestedOpt = False,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Intercept every external write (honestly).")] = False,
+        no_guard: Annotated[bool, typer.Option("--no-guard", help="Start the agent WITHOUT crane's guard.")] = False,
+    ) -> int:
+        """Start an agent (claude, codex, gemini, or any command) with secrets and the guard.
+
+        Example: crane launch --venture alpha --env staging claude -- --model sonnet
+        """
+        from crane.secrets import FetchOptions
+        from crane.session import LaunchRequest, launch
+
+        if not ctx.args:
+            raise UsageError("no agent given", "usage: crane launch [OPTIONS] AGENT [-- AGENT_ARGS...]")
+        command = list(ctx.args)
+        if len(command) > 1 and command[1] == "--":  # `AGENT -- ARGS`: the separator is ours, not the agent's
+            del command[1]
+        return launch(LaunchRequest(command, build_request(venture, env, profiles_dir, no_fallback),
+                                    FetchOptions(offline=offline), agent=True, nested=nested, dry_run=dry_run,
+                                    guard=not no_guard))

@@ -1,0 +1,38 @@
+"""Secrets from local dotenv files, one per environment, named in the profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crane.checks import Check
+from crane.errors import SecretsError
+from crane.secrets.base import FetchOptions, FetchResult
+
+if TYPE_CHECKING:
+    from crane.resolve import Resolution
+
+
+class DotenvProvider:
+    def fetch(self, resolution: Resolution, options: FetchOptions) -> FetchResult:
+        from dotenv import dotenv_values
+
+        path = Path(resolution.secrets.path)
+        if not path.is_file():
+            raise SecretsError(
+                f"secrets file not found: {path} (venture {resolution.venture}, {resolution.environment_name})",
+                f"create it, or fix [secrets.dotenv] {resolution.effective_env} in {resolution.profile.path}",
+            )
+        try:
+            raw = dotenv_values(path, interpolate=True, encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SecretsError(f"cannot read secrets file {path}: {exc.__class__.__name__}") from None
+        secrets: dict[str, str] = {}
+        for key, value in raw.items():
+            if value is None:
+                # `KEY` alone on a line: a half-written entry, not an empty secret.
+                raise SecretsError(f"{path}: {key} has no value (a line without '=')",
+                                   "write KEY= for an intentionally empty value")
+            secrets[key] = value
+        check = Check("secrets source", True, f"dotenv file {path} ({len(secrets)} entries)")
+        return FetchResult(secrets, resolution, checks=(check,), facts={"file": str(path)})

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# System components the test suite uses for real: redis-server (apt) and the Claude Code client
+# (npm, pinned). In CI (CI=true) anything missing is an error; locally it is reported and the
+# tests that need it skip with the reason.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ci="${CI:-}"
+missing=0
+
+if ! command -v redis-server >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing redis-server with apt-get ..." >&2
+        apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >&2
+    elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ -n "$ci" ]; then
+        sudo apt-get update -qq >&2 && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >&2
+    fi
+fi
+if ! command -v redis-server >/dev/null 2>&1; then
+    echo "redis-server is not installed (apt-get install redis-server): Redis tests will skip" >&2
+    missing=1
+fi
+
+if claude_bin=$(bash scripts/install-claude-code.sh | tail -n 1) && [ -x "$claude_bin" ]; then
+    echo "CRANE_TEST_CLAUDE=$claude_bin"
+else
+    echo "the Claude Code client could not be installed (npm): end-to-end tests will skip" >&2
+    missing=1
+fi
+
+if [ "$missing" = 1 ] && [ -n "$ci" ] && [ "$ci" != "false" ]; then
+    echo "CI=true: a missing system component is a failure" >&2
+    exit 1
+fi
+exit 0
