@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from crane.envname import display_name, normalize
 from crane.errors import CraneError, NoVentureSelected
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double crane's import cost
 if TYPE_CHECKING:
     from crane.resolve import Resolution
 

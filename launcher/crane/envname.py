@@ -8,10 +8,13 @@ Standard library only: `import crane` goes through here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from crane._record import Record
 
-Env = Literal["prod", "dev"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+
+    Env = Literal["prod", "dev"]
 
 PROD: Env = "prod"
 DEV: Env = "dev"
@@ -33,11 +36,14 @@ DISPLAY_NAMES: dict[Env, str] = {PROD: "production", DEV: "staging"}
 ACCEPTED = ", ".join(ALIASES)
 
 
-@dataclass(frozen=True)
-class NormalizedEnv:
+class NormalizedEnv(Record):
+    __slots__ = ("env", "raw", "known")
     env: Env
     raw: str | None  # what was given, None when nothing was
     known: bool  # False when `raw` was junk and production was assumed
+
+    def __init__(self, env: Env, raw: str | None, known: bool) -> None:
+        self._set(env=env, raw=raw, known=known)
 
     def warning(self, origin: str) -> str | None:
         if self.known:

@@ -8,10 +8,11 @@ Messages must never contain a secret value: name the key, the file or the field 
 
 from __future__ import annotations
 
-from enum import IntEnum
 
 
-class ExitCode(IntEnum):
+class ExitCode:
+    """Exit codes with meaning. Plain ints, not an IntEnum: `enum` would add ~1 ms to `import crane`."""
+
     OK = 0
     FAILURE = 1  # a run-time failure: secrets, refused fallback, nested launch, failing check
     USAGE = 2  # an invalid invocation or configuration
@@ -22,7 +23,7 @@ class ExitCode(IntEnum):
 class CraneError(Exception):
     """A failure the user can act on: message, optional hint, and the exit code it means."""
 
-    exit_code: ExitCode = ExitCode.FAILURE
+    exit_code: int = ExitCode.FAILURE
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)

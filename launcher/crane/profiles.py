@@ -12,40 +12,63 @@ Search order for `<code>.toml` (the first directory that holds it wins):
 
 from __future__ import annotations
 
-import difflib
 import os
-import re
-import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
-from crane.envname import DEV, PROD, Env
+from crane._record import Record
+from crane._toml import TomlError, load_toml
+from crane.envname import DEV, PROD
 from crane.errors import ProfileError, UsageError
-from crane.paths import user_config_dir
+from crane.paths import config_path
+
+# Hot path (get_api_base, the guard hook): no typing, dataclasses, re or urllib at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any
+
+    from crane.envname import Env
+
+    StrPath = str | os.PathLike[str]
 
 PROVIDERS = ("dotenv", "infisical")
-VENTURE_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_CODE_FIRST = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_CODE_REST = _CODE_FIRST | {"_", "-"}
+
+
+def valid_venture_code(code: str) -> bool:
+    """Venture codes match [a-z0-9][a-z0-9_-]* (checked without `re`, which the hot path avoids)."""
+    return bool(code) and code[0] in _CODE_FIRST and all(c in _CODE_REST for c in code)
+
+
+def did_you_mean(word: str, options: Sequence[str]) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return close[0] if close else None
 DEFAULT_INFISICAL_HOST = "https://app.infisical.com"
 DEFAULT_CACHE_MAX_AGE = 24 * 3600
 DEFAULT_FETCH_TIMEOUT = 10.0
 
 
-@dataclass(frozen=True)
-class SearchDir:
-    path: Path
+class SearchDir(Record):
+    __slots__ = ("path", "origin")
+    path: str
     origin: str  # "--profiles-dir", "CRANE_PROFILES_DIR", "project", "user config"
 
-
-@dataclass(frozen=True)
-class DotenvConfig:
-    files: Mapping[Env, Path]  # absolute; "dev" only when staging has a file
+    def __init__(self, path: str, origin: str) -> None:
+        self._set(path=path, origin=origin)
 
 
-@dataclass(frozen=True)
-class InfisicalConfig:
+class DotenvConfig(Record):
+    __slots__ = ("files",)
+    files: Mapping[Env, str]  # absolute; "dev" only when staging has a file
+
+    def __init__(self, files: Mapping[Env, str]) -> None:
+        self._set(files=files)
+
+
+class InfisicalConfig(Record):
+    __slots__ = ("host", "project_id", "staging", "environments", "paths", "timeout", "cache_max_age")
     host: str
     project_id: str
     staging: bool
@@ -54,20 +77,34 @@ class InfisicalConfig:
     timeout: float  # total time budget for one fetch, seconds
     cache_max_age: int  # seconds an offline copy may be used
 
+    def __init__(self, host: str, project_id: str, staging: bool, environments: Mapping[Env, str],
+                 paths: Mapping[Env, str], timeout: float, cache_max_age: int) -> None:
+        self._set(host=host, project_id=project_id, staging=staging, environments=environments, paths=paths,
+                  timeout=timeout, cache_max_age=cache_max_age)
 
-@dataclass(frozen=True)
-class Profile:
+
+class Profile(Record):
+    __slots__ = ("code", "path", "name", "urls", "provider", "required", "shared_keys", "staging_fallback",
+                 "dotenv", "infisical", "guard")
     code: str
-    path: Path
+    path: str  # absolute
     name: str
     urls: Mapping[Env, Mapping[str, str]]  # "api" is always present for prod
     provider: str
     required: tuple[str, ...]
     shared_keys: tuple[str, ...]
     staging_fallback: bool
-    dotenv: DotenvConfig | None = None
-    infisical: InfisicalConfig | None = None
-    guard: Mapping[str, Any] = field(default_factory=dict)  # validated by crane.guard.config
+    dotenv: DotenvConfig | None
+    infisical: InfisicalConfig | None
+    guard: Mapping[str, Any]  # validated by crane.guard.config
+
+    def __init__(self, code: str, path: str, name: str, urls: Mapping[Env, Mapping[str, str]], provider: str,
+                 required: tuple[str, ...], shared_keys: tuple[str, ...], staging_fallback: bool,
+                 dotenv: DotenvConfig | None = None, infisical: InfisicalConfig | None = None,
+                 guard: Mapping[str, Any] | None = None) -> None:
+        self._set(code=code, path=path, name=name, urls=urls, provider=provider, required=required,
+                  shared_keys=shared_keys, staging_fallback=staging_fallback, dotenv=dotenv, infisical=infisical,
+                  guard=guard if guard is not None else {})
 
     def staging_gaps(self) -> list[str]:
         """What this venture lacks to run in staging (empty when staging is available)."""
@@ -85,51 +122,66 @@ class Profile:
 # Discovery
 
 
+def _absolute(path: str) -> str:
+    return os.path.realpath(os.path.expanduser(path))
+
+
+def parents(directory: str) -> list[str]:
+    """`directory` and each of its parents, nearest first."""
+    chain = [directory]
+    while (up := os.path.dirname(chain[-1])) != chain[-1]:
+        chain.append(up)
+    return chain
+
+
 def search_dirs(
-    flag_dir: str | None = None, environ: Mapping[str, str] | None = None, cwd: Path | None = None
+    flag_dir: StrPath | None = None, environ: Mapping[str, str] | None = None, cwd: StrPath | None = None
 ) -> list[SearchDir]:
     environ = os.environ if environ is None else environ
-    cwd = Path.cwd() if cwd is None else cwd
+    here = os.path.abspath(os.fspath(cwd)) if cwd is not None else os.getcwd()
     dirs: list[SearchDir] = []
     if flag_dir:
-        dirs.append(SearchDir(Path(flag_dir).expanduser().resolve(), "--profiles-dir"))
+        dirs.append(SearchDir(_absolute(os.fspath(flag_dir)), "--profiles-dir"))
     for part in environ.get("CRANE_PROFILES_DIR", "").split(os.pathsep):
         if part.strip():
-            dirs.append(SearchDir(Path(part.strip()).expanduser().resolve(), "CRANE_PROFILES_DIR"))
-    for parent in (cwd, *cwd.parents):
-        candidate = parent / "profiles"
-        if candidate.is_dir():
+            dirs.append(SearchDir(_absolute(part.strip()), "CRANE_PROFILES_DIR"))
+    for parent in parents(here):
+        candidate = os.path.join(parent, "profiles")
+        if os.path.isdir(candidate):
             dirs.append(SearchDir(candidate, "project"))
-    dirs.append(SearchDir(user_config_dir() / "profiles", "user config"))
+    dirs.append(SearchDir(os.path.join(config_path(), "profiles"), "user config"))
     return dirs
 
 
-def find_profile(code: str, dirs: Sequence[SearchDir]) -> Path | None:
+def find_profile(code: str, dirs: Sequence[SearchDir]) -> str | None:
     for d in dirs:
-        candidate = d.path / f"{code}.toml"
-        if candidate.is_file():
+        candidate = os.path.join(d.path, f"{code}.toml")
+        if os.path.isfile(candidate):
             return candidate
     return None
 
 
-def list_ventures(dirs: Sequence[SearchDir]) -> dict[str, Path]:
+def list_ventures(dirs: Sequence[SearchDir]) -> dict[str, str]:
     """Every venture code visible along the search path, first directory winning."""
-    found: dict[str, Path] = {}
+    found: dict[str, str] = {}
     for d in dirs:
-        if not d.path.is_dir():
+        try:
+            entries = sorted(os.listdir(d.path))
+        except OSError:
             continue
-        for entry in sorted(d.path.glob("*.toml")):
-            if VENTURE_CODE.match(entry.stem) and entry.stem not in found:
-                found[entry.stem] = entry
+        for entry in entries:
+            code, ext = os.path.splitext(entry)
+            if ext == ".toml" and valid_venture_code(code) and code not in found:
+                found[code] = os.path.join(d.path, entry)
     return found
 
 
 def unknown_venture(code: str, known: Sequence[str], dirs: Sequence[SearchDir]) -> UsageError:
-    close = difflib.get_close_matches(code, known, n=1)
+    close = did_you_mean(code, known)
     msg = f"unknown venture {code!r}"
     if close:
-        msg += f" (did you mean {close[0]!r}?)"
-    where = ", ".join(str(d.path) for d in dirs)
+        msg += f" (did you mean {close!r}?)"
+    where = ", ".join(d.path for d in dirs)
     hint = f"known ventures: {', '.join(known) or 'none'}; searched: {where}"
     return UsageError(msg, hint)
 
@@ -137,26 +189,25 @@ def unknown_venture(code: str, known: Sequence[str], dirs: Sequence[SearchDir]) 
 # ---------------------------------------------------------------------------------------------
 # Parsing
 
-_cache: dict[Path, tuple[float, Profile]] = {}
+_cache: dict[str, tuple[float, Profile]] = {}
 
 
-def load_profile(path: Path) -> Profile:
+def load_profile(path: StrPath) -> Profile:
     """Parse and validate one profile (memoised on the file's modification time)."""
-    path = path.resolve()
+    path = os.path.realpath(os.fspath(path))
     try:
-        mtime = path.stat().st_mtime
+        mtime = os.stat(path).st_mtime
     except OSError as exc:
-        raise ProfileError(str(path), f"cannot read profile: {exc.strerror}") from None
+        raise ProfileError(path, f"cannot read profile: {exc.strerror}") from None
     hit = _cache.get(path)
     if hit and hit[0] == mtime:
         return hit[1]
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(str(path), f"invalid TOML: {exc}") from None
+        data = load_toml(path)
+    except TomlError as exc:
+        raise ProfileError(path, f"invalid TOML: {exc}") from None
     except OSError as exc:
-        raise ProfileError(str(path), f"cannot read profile: {exc.strerror}") from None
+        raise ProfileError(path, f"cannot read profile: {exc.strerror}") from None
     profile = _Parser(path, data).profile()
     _cache[path] = (mtime, profile)
     return profile
@@ -165,13 +216,13 @@ def load_profile(path: Path) -> Profile:
 class _Parser:
     """Walks the TOML tree; every complaint names the file and the dotted field."""
 
-    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+    def __init__(self, path: str, data: dict[str, Any]) -> None:
         self.path = path
         self.data = data
-        self.code = path.stem
+        self.code = os.path.splitext(os.path.basename(path))[0]
 
     def fail(self, field_name: str, problem: str, hint: str | None = None) -> ProfileError:
-        return ProfileError(str(self.path), f"{field_name}: {problem}", hint)
+        return ProfileError(self.path, f"{field_name}: {problem}", hint)
 
     def table(self, parent: Mapping[str, Any], key: str, dotted: str) -> dict[str, Any]:
         value = parent.get(key, {})
@@ -182,8 +233,8 @@ class _Parser:
     def only(self, table: Mapping[str, Any], allowed: Sequence[str], dotted: str) -> None:
         for key in table:
             if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
+                close = did_you_mean(key, allowed)
+                hint = f"did you mean {close!r}?" if close else f"allowed: {', '.join(allowed)}"
                 name = f"{dotted}.{key}" if dotted else key
                 raise self.fail(name, "unknown field", hint)
 
@@ -212,16 +263,20 @@ class _Parser:
     def url(self, value: Any, dotted: str) -> str:
         if not isinstance(value, str):
             raise self.fail(dotted, "must be a URL string")
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        url = value.strip()
+        scheme, sep, rest = url.partition("://")
+        host = rest.split("/", 1)[0].split("?", 1)[0]
+        if not sep or scheme.lower() not in ("http", "https") or not host or any(c.isspace() for c in url):
             raise self.fail(dotted, f"malformed URL {value!r}", "expected http(s)://host[/path]")
-        return value.strip().rstrip("/")
+        return url.rstrip("/")
 
     def seconds(self, table: Mapping[str, Any], key: str, dotted: str, default: float) -> float:
         value = table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise self.fail(dotted, "must be a number of seconds or a duration like '90s', '30m', '24h', '2d'")
         if isinstance(value, str):
+            import re
+
             match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", value)
             if not match:
                 raise self.fail(dotted, f"cannot read duration {value!r}", "use e.g. '90s', '30m', '24h', '2d'")
@@ -231,7 +286,7 @@ class _Parser:
         return float(value)
 
     def profile(self) -> Profile:
-        if not VENTURE_CODE.match(self.code):
+        if not valid_venture_code(self.code):
             raise self.fail("(file name)", f"venture code {self.code!r} must match [a-z0-9][a-z0-9_-]*")
         d = self.data
         self.only(d, ("name", "staging_fallback", "api", "urls", "secrets", "guard"), "")
@@ -280,11 +335,11 @@ class _Parser:
     def dotenv(self, secrets: Mapping[str, Any]) -> DotenvConfig:
         table = self.table(secrets, "dotenv", "secrets.dotenv")
         self.only(table, ("prod", "dev"), "secrets.dotenv")
-        files: dict[Env, Path] = {}
+        files: dict[Env, str] = {}
         for env in (PROD, DEV):
             value = self.string(table, env, f"secrets.dotenv.{env}", required=env == PROD)
             if value is not None:
-                files[env] = (self.path.parent / value).resolve()
+                files[env] = os.path.realpath(os.path.join(os.path.dirname(self.path), os.path.expanduser(value)))
         return DotenvConfig(files)
 
     def infisical(self, secrets: Mapping[str, Any]) -> InfisicalConfig:

@@ -15,39 +15,49 @@ Precedence (documented in docs/configuration.md):
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import tomllib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
-from crane.envname import DEV, PROD, Env, display_name, is_truthy, normalize
+from crane._record import Record
+from crane._toml import TomlError, load_toml
+from crane.envname import DEV, PROD, display_name, is_truthy, normalize
 from crane.errors import FallbackRefused, NoVentureSelected, ProfileError, UsageError
 from crane.profiles import (
-    VENTURE_CODE,
     Profile,
-    SearchDir,
     find_profile,
     list_ventures,
     load_profile,
+    parents,
     search_dirs,
     unknown_venture,
+    valid_venture_code,
 )
 
-# Called with the known ventures when no venture was named and a person is at the terminal.
-Chooser = Callable[[Mapping[str, Path]], str]
+# Hot path (crane.get_api_base): no typing or dataclasses at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from crane.envname import Env
+    from crane.profiles import SearchDir, StrPath
+
+    # Called with the known ventures (code -> profile path) when no venture was named and a
+    # person is at the terminal.
+    Chooser = Callable[[Mapping[str, str]], str]
 
 
-@dataclass(frozen=True)
-class SecretsTarget:
+class SecretsTarget(Record):
     """Where this session's secrets come from, as shown to the user (never the values)."""
 
+    __slots__ = ("provider", "environment", "path", "host", "project_id")
     provider: str  # "dotenv" | "infisical"
     environment: str  # dotenv: the effective env; infisical: the Infisical environment slug
     path: str  # dotenv: the file; infisical: the secret path
-    host: str | None = None  # infisical only
-    project_id: str | None = None  # infisical only
+    host: str | None  # infisical only
+    project_id: str | None  # infisical only
+
+    def __init__(self, provider: str, environment: str, path: str, host: str | None = None,
+                 project_id: str | None = None) -> None:
+        self._set(provider=provider, environment=environment, path=path, host=host, project_id=project_id)
 
     def describe(self) -> str:
         if self.provider == "infisical":
@@ -55,8 +65,9 @@ class SecretsTarget:
         return f"dotenv {self.path}"
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(Record):
+    __slots__ = ("requested_env", "requested_from", "requested_raw", "effective_env", "venture", "venture_from",
+                 "profile", "urls", "secrets", "fallback", "allow_fallback", "warnings")
     requested_env: Env
     requested_from: str  # "--env" | "CRANE_ENV" | "default"
     requested_raw: str | None
@@ -68,7 +79,15 @@ class Resolution:
     secrets: SecretsTarget
     fallback: str | None  # why production is used although staging was asked for
     allow_fallback: bool
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...]
+
+    def __init__(self, *, requested_env: Env, requested_from: str, requested_raw: str | None, effective_env: Env,
+                 venture: str, venture_from: str, profile: Profile, urls: Mapping[str, str],
+                 secrets: SecretsTarget, fallback: str | None, allow_fallback: bool,
+                 warnings: tuple[str, ...] = ()) -> None:
+        self._set(requested_env=requested_env, requested_from=requested_from, requested_raw=requested_raw,
+                  effective_env=effective_env, venture=venture, venture_from=venture_from, profile=profile,
+                  urls=urls, secrets=secrets, fallback=fallback, allow_fallback=allow_fallback, warnings=warnings)
 
     @property
     def api_base(self) -> str:
@@ -90,8 +109,7 @@ class Resolution:
         if not self.allow_fallback:
             raise _refusal(self.profile, reason)
         warning = _fallback_warning(self.profile)
-        return dataclasses.replace(
-            self,
+        return self.replace(
             effective_env=PROD,
             urls=self.profile.urls[PROD],
             secrets=_secrets_target(self.profile, PROD, self.secrets.host),
@@ -100,21 +118,30 @@ class Resolution:
         )
 
 
-@dataclass(frozen=True)
-class Request:
-    env_flag: str | None = None
-    venture_flag: str | None = None
-    profiles_dir: str | None = None
-    no_fallback: bool = False
-    environ: Mapping[str, str] | None = None  # defaults to os.environ
-    cwd: Path | None = None  # defaults to Path.cwd()
-    chooser: Chooser | None = None  # None: never prompt
+class Request(Record):
+    """What the user asked for; `resolve()` turns it into a Resolution."""
+
+    __slots__ = ("env_flag", "venture_flag", "profiles_dir", "no_fallback", "environ", "cwd", "chooser")
+    env_flag: str | None
+    venture_flag: str | None
+    profiles_dir: str | None
+    no_fallback: bool
+    environ: Mapping[str, str] | None  # defaults to os.environ
+    cwd: StrPath | None  # defaults to the working directory
+    chooser: Chooser | None  # None: never prompt
+
+    def __init__(self, env_flag: str | None = None, venture_flag: str | None = None,
+                 profiles_dir: str | None = None, no_fallback: bool = False,
+                 environ: Mapping[str, str] | None = None, cwd: StrPath | None = None,
+                 chooser: Chooser | None = None) -> None:
+        self._set(env_flag=env_flag, venture_flag=venture_flag, profiles_dir=profiles_dir, no_fallback=no_fallback,
+                  environ=environ, cwd=cwd, chooser=chooser)
 
 
 def resolve(request: Request | None = None) -> Resolution:
     req = request or Request()
     environ = os.environ if req.environ is None else req.environ
-    cwd = Path.cwd() if req.cwd is None else req.cwd
+    cwd = os.path.abspath(os.fspath(req.cwd)) if req.cwd is not None else os.getcwd()
     warnings: list[str] = []
 
     requested_env, requested_from, raw = _requested_env(req.env_flag, environ, warnings)
@@ -166,7 +193,7 @@ def _requested_env(flag: str | None, environ: Mapping[str, str], warnings: list[
     return norm.env, origin, raw
 
 
-def _venture(req: Request, environ: Mapping[str, str], cwd: Path, dirs: Sequence[SearchDir]) -> tuple[str, str]:
+def _venture(req: Request, environ: Mapping[str, str], cwd: str, dirs: Sequence[SearchDir]) -> tuple[str, str]:
     for value, origin in ((req.venture_flag, "--venture"), (environ.get("CRANE_VENTURE"), "CRANE_VENTURE")):
         if value and value.strip():
             return _checked_code(value.strip(), origin), origin
@@ -184,31 +211,31 @@ def _venture(req: Request, environ: Mapping[str, str], cwd: Path, dirs: Sequence
 
 
 def _checked_code(code: str, origin: str) -> str:
-    if not VENTURE_CODE.match(code):
+    if not valid_venture_code(code):
         raise UsageError(f"{origin}: invalid venture code {code!r}", "codes match [a-z0-9][a-z0-9_-]*")
     return code
 
 
-def _find_marker(cwd: Path) -> tuple[str, str] | None:
-    for parent in (cwd, *cwd.parents):
-        marker = parent / ".crane.toml"
-        if marker.is_file():
+def _find_marker(cwd: str) -> tuple[str, str] | None:
+    for parent in parents(cwd):
+        marker = os.path.join(parent, ".crane.toml")
+        if os.path.isfile(marker):
             try:
-                data = tomllib.loads(marker.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
-                raise ProfileError(str(marker), f"invalid TOML: {exc}") from None
+                data = load_toml(marker)
+            except (TomlError, OSError, UnicodeDecodeError) as exc:
+                raise ProfileError(marker, f"invalid TOML: {exc}") from None
             value = data.get("venture")
             if not isinstance(value, str) or not value.strip():
-                raise ProfileError(str(marker), "venture: must be a non-empty string")
-            return _checked_code(value.strip(), str(marker)), str(marker)
+                raise ProfileError(marker, "venture: must be a non-empty string")
+            return _checked_code(value.strip(), marker), marker
     return None
 
 
-def _profile_path(code: str, environ: Mapping[str, str], dirs: Sequence[SearchDir]) -> Path:
+def _profile_path(code: str, environ: Mapping[str, str], dirs: Sequence[SearchDir]) -> str:
     # Inside a crane child the launcher says which file it used; answer from the same one.
     inherited = environ.get("CRANE_PROFILE", "").strip()
-    if inherited and environ.get("CRANE_VENTURE_CODE") == code and Path(inherited).is_file():
-        return Path(inherited)
+    if inherited and environ.get("CRANE_VENTURE_CODE") == code and os.path.isfile(inherited):
+        return inherited
     path = find_profile(code, dirs)
     if path is None:
         raise unknown_venture(code, sorted(list_ventures(dirs)), dirs)

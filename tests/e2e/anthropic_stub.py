@@ -195,7 +195,10 @@ class AnthropicStub:
         # Handler threads must not keep pytest alive if a client connection lingers.
         server.daemon_threads = True
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="anthropic-stub", daemon=True)
+        # A short poll interval: shutdown() waits for the loop's next poll, once per test.
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="anthropic-stub", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -288,7 +291,12 @@ class AnthropicStub:
         with self._lock:
             self._requests.append(request)
         if self._log_path is not None:
-            entry = {"method": request.method, "path": request.path, "kind": request.kind, "body": request.body}
+            entry = {
+                "method": request.method,
+                "path": request.path,
+                "kind": request.kind,
+                "body": request.body,
+            }
             with self._lock, self._log_path.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(entry) + "\n")
 
@@ -334,7 +342,11 @@ class AnthropicStub:
         )
 
     def _side_reply(self) -> _Reply:
-        return _Reply([{"type": "text", "text": SIDE_REQUEST_TEXT}], "end_turn", f"msg_side_{next(self._message_ids):04d}")
+        return _Reply(
+            [{"type": "text", "text": SIDE_REQUEST_TEXT}],
+            "end_turn",
+            f"msg_side_{next(self._message_ids):04d}",
+        )
 
     def _next_reply_locked(self) -> _Reply:
         state = self._state
@@ -349,7 +361,9 @@ class AnthropicStub:
         for call in turn:
             tool_use_id = call.id or f"toolu_stub_{next(self._tool_ids):04d}"
             state.issued[tool_use_id] = call
-            blocks.append({"type": "tool_use", "id": tool_use_id, "name": call.name, "input": dict(call.input)})
+            blocks.append(
+                {"type": "tool_use", "id": tool_use_id, "name": call.name, "input": dict(call.input)}
+            )
         return _Reply(blocks, "tool_use" if blocks else "end_turn", message_id)
 
 
@@ -383,11 +397,14 @@ def _sse_events(body: JSONDict, reply: _Reply) -> Iterable[tuple[str, JSONDict]]
         yield "content_block_start", {"type": "content_block_start", "index": index, "content_block": opening}
         yield "content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}
         yield "content_block_stop", {"type": "content_block_stop", "index": index}
-    yield "message_delta", {
-        "type": "message_delta",
-        "delta": {"stop_reason": reply.stop_reason, "stop_sequence": None},
-        "usage": {"output_tokens": 1},
-    }
+    yield (
+        "message_delta",
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": reply.stop_reason, "stop_sequence": None},
+            "usage": {"output_tokens": 1},
+        },
+    )
     yield "message_stop", {"type": "message_stop"}
 
 
@@ -455,10 +472,7 @@ def _make_handler(stub: AnthropicStub) -> type[BaseHTTPRequestHandler]:
                     {"type": "error", "error": {"type": "invalid_request_error", "message": "bad JSON"}},
                 )
                 return
-            if kind == "side":
-                reply = stub._side_reply()
-            else:
-                reply = stub._reply_for(body)
+            reply = stub._side_reply() if kind == "side" else stub._reply_for(body)
             if body.get("stream"):
                 payload = "".join(
                     f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in _sse_events(body, reply)

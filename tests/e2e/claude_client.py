@@ -8,6 +8,7 @@ Anthropic/Claude/crane variables removed from the environment.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -15,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,11 @@ PINNED_VERSION = "2.1.330"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL_SCRIPT = REPO_ROOT / "scripts" / "install-claude-code.sh"
 INSTALL_TIMEOUT_S = 600
+# Set to a fresh value for every run_claude call; see _kill_run.
+RUN_TOKEN_VAR = "CRANE_TEST_RUN_TOKEN"
+# Read once, at import (collection) time: tests/conftest.py's fence points HOME at a fresh
+# temp dir for every test, and a cache under that HOME would mean a download per test.
+_CACHE_ROOT = Path(os.environ.get("CRANE_TEST_CACHE") or Path.home() / ".cache" / "crane-test")
 
 # Variables of the calling environment that would change what the client does or where it
 # sends requests (a developer's API key, Bedrock/Vertex switches, CLAUDECODE=1 when pytest runs
@@ -88,8 +95,7 @@ def pinned_version() -> str:
 
 
 def default_install_dir(version: str | None = None) -> Path:
-    cache_root = os.environ.get("CRANE_TEST_CACHE") or str(Path.home() / ".cache" / "crane-test")
-    return Path(cache_root) / f"claude-code-{version or pinned_version()}"
+    return _CACHE_ROOT / f"claude-code-{version or pinned_version()}"
 
 
 def client_version(claude: Path) -> str:
@@ -127,7 +133,8 @@ def _run_install_script(version: str) -> Path:
             text=True,
             timeout=INSTALL_TIMEOUT_S,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, "CRANE_CLAUDE_CODE_VERSION": version},
+            # Pass the cache root explicitly so the script installs where find_claude looks.
+            env={**os.environ, "CRANE_CLAUDE_CODE_VERSION": version, "CRANE_TEST_CACHE": str(_CACHE_ROOT)},
         )
     except subprocess.TimeoutExpired as exc:
         raise ClaudeUnavailable(f"{INSTALL_SCRIPT} did not finish within {INSTALL_TIMEOUT_S}s") from exc
@@ -251,13 +258,39 @@ def _parse_json_output(stdout: str) -> dict[str, Any] | None:
     return None
 
 
-def _kill_group(proc: subprocess.Popen[str]) -> None:
-    # The client's hooks and Bash commands are its children; kill the whole session so a
-    # hanging hook cannot outlive the test.
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+def _tagged_processes(token: str) -> list[int]:
+    """Pids whose environment carries this run's token (Linux /proc; empty elsewhere)."""
+    needle = f"{RUN_TOKEN_VAR}={token}".encode()
+    proc_root = Path("/proc")
+    if not proc_root.is_dir():
+        return []
+    pids = []
+    for entry in proc_root.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if needle in environ.split(b"\0"):
+            pids.append(int(entry.name))
+    return pids
+
+
+def _kill_run(proc: subprocess.Popen[str], token: str, *, timed_out: bool) -> None:
+    """Kill what this run left behind: the client on timeout, and every tagged descendant.
+
+    The client starts each hook in a session of its own, so killing the client's process
+    group misses a hung hook; the run token reaches hooks and Bash commands (they inherit the
+    client's environment) and finds them even after they were re-parented to init.
+    """
+    if timed_out:
+        # The group is still led by the live client here, so its id cannot have been reused.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    for pid in _tagged_processes(token):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def run_claude(
@@ -302,10 +335,11 @@ def run_claude(
             # One comma-separated value last: --allowedTools is variadic and would swallow any
             # positional argument after it.
             argv += ["--allowedTools", ",".join(allowed_tools)]
+        token = uuid.uuid4().hex
         proc = subprocess.Popen(
             argv,
             cwd=os.fspath(cwd),
-            env=build_env(stub, home_dir, env_extra),
+            env={**build_env(stub, home_dir, env_extra), RUN_TOKEN_VAR: token},
             # -p reads piped stdin as extra prompt; give it an immediate EOF.
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -316,16 +350,19 @@ def run_claude(
         try:
             stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            stdout, stderr = proc.communicate()
+            _kill_run(proc, token, timed_out=True)
+            try:
+                stdout, stderr = proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                # Something untagged (e.g. started with `env -i`) still holds the pipes.
+                stdout, stderr = "", "(output unavailable: a child process kept the pipes open)"
             raise ClaudeTimeout(
                 f"claude did not finish within {timeout}s\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
                 f"\n--- stub requests ---\n{stub.describe_requests()}"
             ) from None
         finally:
-            # Background children (run_in_background Bash, a stuck hook) must not leak.
-            if proc.returncode is not None:
-                _kill_group(proc)
+            # Background Bash commands and stray hooks must not outlive the run.
+            _kill_run(proc, token, timed_out=False)
         return Result(proc.returncode, stdout, stderr, _parse_json_output(stdout))
     finally:
         if owned_home:

@@ -53,7 +53,9 @@ def workdir(tmp_path: Path) -> Path:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     # On failure, show what the client asked the stub: most harness failures (a hook that did
     # not fire, a run that stopped early) are obvious from that list.
     report = yield

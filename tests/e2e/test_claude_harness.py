@@ -131,7 +131,9 @@ def test_deny_json_with_hook_event_name_blocks(
     assert_blocked(result, tool_result, workdir, BLOCK_REASON)
 
 
-def test_exit_1_fails_open(anthropic_stub: AnthropicStub, claude_bin: Path, workdir: Path, tmp_path: Path) -> None:
+def test_exit_1_fails_open(
+    anthropic_stub: AnthropicStub, claude_bin: Path, workdir: Path, tmp_path: Path
+) -> None:
     # The reason crane must turn its own failures into exit 2: the client treats any other
     # non-zero exit as a non-blocking hook error and runs the tool anyway.
     hook, log = write_hook(tmp_path, "echo 'hook crashed' >&2\nexit 1")

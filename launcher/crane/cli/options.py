@@ -29,12 +29,12 @@ OfflineOpt = Annotated[
 ]
 
 
-def choose_interactively(known: Mapping[str, Path]) -> str:
+def choose_interactively(known: Mapping[str, str]) -> str:
     """Numbered menu on stderr; only offered when stdin is a terminal."""
     codes = sorted(known)
     for i, code in enumerate(codes, 1):
         typer.echo(f"  {i}) {code}", err=True)
-    answer = typer.prompt("Venture (number or code)", err=True).strip()
+    answer = str(typer.prompt("Venture (number or code)", err=True)).strip()
     if answer.isdigit() and 1 <= int(answer) <= len(codes):
         return codes[int(answer) - 1]
     if answer in known:
