@@ -39,7 +39,7 @@ def load_toml(path: str) -> dict[str, Any]:
     cache = _cache_file(path, st)
     try:
         with open(cache, "rb") as fh:
-            stored_path, data = marshal.load(fh)
+            stored_path, data = marshal.load(fh)  # noqa: S302  # our own file, in the user's cache dir
         if stored_path == path and isinstance(data, dict):
             return data
     except (OSError, EOFError, ValueError, TypeError):

@@ -9,7 +9,6 @@ Messages must never contain a secret value: name the key, the file or the field 
 from __future__ import annotations
 
 
-
 class ExitCode:
     """Exit codes with meaning. Plain ints, not an IntEnum: `enum` would add ~1 ms to `import crane`."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -14,7 +14,7 @@ from crane.envname import is_truthy
 from crane.errors import CraneError
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     dotenv = "dotenv"
     json = "json"
     shell = "shell"
