@@ -142,23 +142,35 @@ def exec_child(argv: Sequence[str], env: Mapping[str, str]) -> int:
 
 def run_subprocess(argv: Sequence[str], env: Mapping[str, str]) -> int:
     """Run the child and mirror it: forward SIGINT/SIGTERM, return its exact exit code."""
-    try:
-        proc = subprocess.Popen(list(argv), env=dict(env))
-    except FileNotFoundError:
-        raise CommandNotFound(f"command not found: {argv[0]}") from None
     # At a terminal, Ctrl-C already reaches the child through its process group; forwarding it
     # too would deliver it twice, so crane only ignores it there. SIGTERM is always forwarded.
     interactive = sys.stdin is not None and sys.stdin.isatty()
     forwarded = (signal.SIGINT, signal.SIGTERM)
     previous = {sig: signal.getsignal(sig) for sig in forwarded}
+    proc: subprocess.Popen[bytes] | None = None
+    pending: list[int] = []  # arrived while the child was being started
 
     def forward(signum: int, _frame: object) -> None:
-        if not (interactive and signum == signal.SIGINT):
+        if interactive and signum == signal.SIGINT:
+            return
+        if proc is None:
+            pending.append(signum)
+        else:
             proc.send_signal(signum)
 
+    # Handlers go in before the child starts: a SIGTERM in between must not kill crane and
+    # leave the child running unsupervised.
     for sig in forwarded:
         signal.signal(sig, forward)
     try:
+        try:
+            proc = subprocess.Popen(list(argv), env=dict(env))
+        except FileNotFoundError:
+            raise CommandNotFound(f"command not found: {argv[0]}") from None
+        except OSError as exc:  # not executable, a directory ...
+            raise CommandNotFound(f"cannot execute {argv[0]}: {exc.strerror}") from None
+        for signum in pending:
+            proc.send_signal(signum)
         code = proc.wait()
     finally:
         for sig, handler in previous.items():

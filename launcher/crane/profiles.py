@@ -265,9 +265,16 @@ class _Parser:
             raise self.fail(dotted, "must be a URL string")
         url = value.strip()
         scheme, sep, rest = url.partition("://")
-        host = rest.split("/", 1)[0].split("?", 1)[0]
-        if not sep or scheme.lower() not in ("http", "https") or not host or any(c.isspace() for c in url):
-            raise self.fail(dotted, f"malformed URL {value!r}", "expected http(s)://host[/path]")
+        host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rpartition("@")[2]
+        if host.startswith("["):  # [IPv6]:port
+            name, _, after = host[1:].partition("]")
+            port: str | None = after[1:] if after.startswith(":") else (None if after else "")
+        else:
+            name, _, port = host.partition(":")
+        bad_port = port is None or (port != "" and not (port.isascii() and port.isdigit()))
+        if (not sep or scheme.lower() not in ("http", "https") or not name or bad_port
+                or any(c.isspace() for c in url)):
+            raise self.fail(dotted, f"malformed URL {value!r}", "expected http(s)://host[:port][/path]")
         return url.rstrip("/")
 
     def seconds(self, table: Mapping[str, Any], key: str, dotted: str, default: float) -> float:

@@ -27,7 +27,8 @@ def render(secrets: dict[str, str], fmt: Format) -> str:
         return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in sorted(secrets.items()))
     # dotenv: double quotes with escapes that python-dotenv and most loaders read back unchanged.
     def quote(v: str) -> str:
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+        escaped = v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        return '"' + escaped + '"'  # \r too: a raw CR in a file is read back as a newline
 
     return "\n".join(f"{k}={quote(v)}" for k, v in sorted(secrets.items()))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 
 import typer
 
@@ -58,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, standalone_mode=False)
     except CraneError as exc:
-        if debug():
-            raise
+        if debug():  # the traceback, and still the exit code the error means
+            traceback.print_exc()
         _error(exc.message, exc.hint)
         return int(exc.exit_code)
     except typer.Exit as exc:

@@ -34,7 +34,13 @@ def choose_interactively(known: Mapping[str, str]) -> str:
     codes = sorted(known)
     for i, code in enumerate(codes, 1):
         typer.echo(f"  {i}) {code}", err=True)
-    answer = str(typer.prompt("Venture (number or code)", err=True)).strip()
+    # Not typer.prompt: it echoes a blank through input() onto stdout, which belongs to the child
+    # (crane run) or to the JSON (preflight --json). Prompt and answer stay on stderr/stdin.
+    typer.echo("Venture (number or code): ", err=True, nl=False)
+    line = sys.stdin.readline()
+    if not line:  # end of input: nobody chose
+        raise typer.Abort()
+    answer = line.strip()
     if answer.isdigit() and 1 <= int(answer) <= len(codes):
         return codes[int(answer) - 1]
     if answer in known:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 class DotenvProvider:
     def fetch(self, resolution: Resolution, options: FetchOptions) -> FetchResult:
         from dotenv import dotenv_values
+        from dotenv.parser import parse_stream
 
         path = Path(resolution.secrets.path)
         if not path.is_file():
@@ -24,6 +25,13 @@ class DotenvProvider:
                 f"create it, or fix [secrets.dotenv] {resolution.effective_env} in {resolution.profile.path}",
             )
         try:
+            # python-dotenv skips a line it cannot parse with only a logged warning; a file with a
+            # dropped entry would be a partial set, so refuse it (line numbers only, never text).
+            with path.open(encoding="utf-8") as fh:
+                bad = [str(b.original.line) for b in parse_stream(fh) if b.error]
+            if bad:
+                raise SecretsError(f"{path}: cannot parse line {', '.join(bad)} (venture {resolution.venture}, "
+                                   f"{resolution.environment_name})", "check the quoting on that line")
             raw = dotenv_values(path, interpolate=True, encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise SecretsError(f"cannot read secrets file {path}: {exc.__class__.__name__}") from None
