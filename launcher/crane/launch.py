@@ -63,7 +63,13 @@ def is_reserved(name: str) -> bool:
 
 
 def check_nesting(parent: Mapping[str, str], nested: bool) -> None:
-    """Refuse a launch inside a crane child unless --nested says it is meant."""
+    """Refuse a launch inside a crane child unless --nested says it is meant; never from an agent."""
+    if parent.get("CRANE_RUN_ID") and parent.get("CRANE_AGENT") == "1":
+        # An agent could otherwise fetch any venture's secrets with `crane run --nested -- printenv`.
+        raise NestedLaunchError(
+            "crane cannot be started from inside an agent session (CRANE_AGENT=1)",
+            "start the other session from your own shell",
+        )
     if parent.get("CRANE_RUN_ID") and not nested:
         outer = parent.get("CRANE_VENTURE_CODE", "?")
         raise NestedLaunchError(

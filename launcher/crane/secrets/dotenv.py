@@ -32,7 +32,9 @@ class DotenvProvider:
             if bad:
                 raise SecretsError(f"{path}: cannot parse line {', '.join(bad)} (venture {resolution.venture}, "
                                    f"{resolution.environment_name})", "check the quoting on that line")
-            raw = dotenv_values(path, interpolate=True, encoding="utf-8")
+            # Values are literal: expanding ${VAR} would pull crane's OWN environment (its Infisical
+            # credentials, the outer session's secrets) into the child's secrets.
+            raw = dotenv_values(path, interpolate=False, encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise SecretsError(f"cannot read secrets file {path}: {exc.__class__.__name__}") from None
         secrets: dict[str, str] = {}
