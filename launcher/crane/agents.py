@@ -44,7 +44,7 @@ def _claude(argv: list[str], env: Mapping[str, str], say: Say) -> list[str]:
     command = hook_command()
     result = self_check(command, env)
     if not result.ok:
-        raise CraneError(f"crane guard self-check failed: {result.detail}",
+        raise CraneError(f"crane guard self-check failed: {'; '.join(result.problems)}",
                          "fix the guard (crane guard check) or start without it, loudly, with --no-guard")
     state = Path(env.get("CRANE_STATE_DIR") or user_state_dir())
     session_dir = state / "sessions" / env["CRANE_RUN_ID"]

@@ -37,12 +37,13 @@ def _root(
 
 
 def _register() -> None:
-    from crane.cli import export, misc, preflight, run
+    from crane.cli import export, guard, misc, preflight, run
 
     preflight.register(app)
     run.register(app)
     export.register(app)
     misc.register(app)
+    guard.register(app)
 
 
 def _error(message: str, hint: str | None = None) -> None:
