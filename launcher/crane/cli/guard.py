@@ -63,8 +63,8 @@ def check() -> int:
 
     result = self_check(hook_command(), os.environ)
     for probe in result.probes:
-        typer.echo(f"  [{'ok  ' if probe.ok else 'FAIL'}] {probe.name}" + (f": {probe.problem}" if probe.problem else ""),
-                   err=True)
+        detail = f": {probe.problem}" if probe.problem else ""
+        typer.echo(f"  [{'ok  ' if probe.ok else 'FAIL'}] {probe.name}{detail}", err=True)
     if not result.ok:
         failed = sum(1 for p in result.probes if not p.ok)
         raise CraneError(f"the guard does not work ({failed} of {len(result.probes)} probes failed, see above)",
