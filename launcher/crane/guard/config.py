@@ -8,18 +8,23 @@ CRANE_VENTURE_CODE, CRANE_DRY_RUN, CRANE_STATE_DIR, CRANE_STATE_URL, CRANE_GUARD
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import urlsplit
 
-from crane.envname import DEV, PROD, Env, is_truthy, normalize
+from crane._record import Record
+from crane.envname import DEV, PROD, is_truthy, normalize
 from crane.errors import ProfileError
-from crane.paths import user_state_dir
+from crane.paths import state_path
 
-Gate = Literal["ask", "deny", "off"]
-LocalWrites = Literal["allow", "ask", "deny"]
+# The hook imports this on every tool call: no typing, dataclasses or pathlib at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, Literal
+
+    from crane.envname import Env
+    from crane.profiles import StrPath
+
+    Gate = Literal["ask", "deny", "off"]
+    LocalWrites = Literal["allow", "ask", "deny"]
 
 GUARD_KEYS = (
     "dry_run_scope", "production_gate", "production_envs", "sticky_ttl_seconds", "state_url",
@@ -34,27 +39,66 @@ DEFAULT_MCP_WRITE_PATTERNS = (
 )
 
 
-@dataclass(frozen=True)
-class GuardConfig:
-    env: Env = PROD  # the session's effective environment
-    venture: str | None = None
-    profile_path: Path | None = None
-    run_id: str | None = None
-    dry_run: bool = False  # the whole run is a dry run (`crane launch --dry-run`)
-    dry_run_scope: tuple[str, ...] = ()  # rule names always intercepted
-    production_gate: Gate = "ask"
-    production_envs: tuple[str, ...] = ("production",)
-    sticky_ttl_seconds: int = 3600
-    state_dir: Path = field(default_factory=user_state_dir)
-    state_url: str | None = None  # redis://... for fleets; None means SQLite in state_dir
-    alert_webhook: str | None = None
-    extra_rules: tuple[Mapping[str, Any], ...] = ()  # same shape as the shipped rules file
-    local_writes: LocalWrites = "allow"
-    mcp_write_patterns: tuple[str, ...] = DEFAULT_MCP_WRITE_PATTERNS
-    mcp_read_patterns: tuple[str, ...] = ()  # wins over write patterns
-    production_urls: tuple[str, ...] = ()  # the profile's production URLs (a production target)
-    staging_urls: tuple[str, ...] = ()
-    deadline_seconds: float = 3.0
+class GuardConfig(Record):
+    __slots__ = (
+        "env", "venture", "profile_path", "run_id", "dry_run", "dry_run_scope", "production_gate",
+        "production_envs", "sticky_ttl_seconds", "state_dir", "state_url", "alert_webhook", "extra_rules",
+        "local_writes", "mcp_write_patterns", "mcp_read_patterns", "production_urls", "staging_urls",
+        "deadline_seconds",
+    )
+    env: Env  # the session's effective environment
+    venture: str | None
+    profile_path: str | None
+    run_id: str | None
+    dry_run: bool  # the whole run is a dry run (`crane launch --dry-run`)
+    dry_run_scope: tuple[str, ...]  # rule names always intercepted
+    production_gate: Gate
+    production_envs: tuple[str, ...]
+    sticky_ttl_seconds: int
+    state_dir: str
+    state_url: str | None  # redis://... for fleets; None means SQLite in state_dir
+    alert_webhook: str | None
+    extra_rules: tuple[Mapping[str, Any], ...]  # same shape as the shipped rules file
+    local_writes: LocalWrites
+    mcp_write_patterns: tuple[str, ...]
+    mcp_read_patterns: tuple[str, ...]  # wins over write patterns
+    production_urls: tuple[str, ...]  # the profile's production URLs (a production target)
+    staging_urls: tuple[str, ...]
+    deadline_seconds: float
+
+    def __init__(
+        self,
+        *,
+        env: Env = PROD,
+        venture: str | None = None,
+        profile_path: StrPath | None = None,
+        run_id: str | None = None,
+        dry_run: bool = False,
+        dry_run_scope: tuple[str, ...] = (),
+        production_gate: Gate = "ask",
+        production_envs: tuple[str, ...] = ("production",),
+        sticky_ttl_seconds: int = 3600,
+        state_dir: StrPath | None = None,
+        state_url: str | None = None,
+        alert_webhook: str | None = None,
+        extra_rules: tuple[Mapping[str, Any], ...] = (),
+        local_writes: LocalWrites = "allow",
+        mcp_write_patterns: tuple[str, ...] = DEFAULT_MCP_WRITE_PATTERNS,
+        mcp_read_patterns: tuple[str, ...] = (),
+        production_urls: tuple[str, ...] = (),
+        staging_urls: tuple[str, ...] = (),
+        deadline_seconds: float = 3.0,
+    ) -> None:
+        self._set(
+            env=env, venture=venture, profile_path=os.fspath(profile_path) if profile_path is not None else None,
+            run_id=run_id, dry_run=dry_run, dry_run_scope=tuple(dry_run_scope), production_gate=production_gate,
+            production_envs=tuple(production_envs), sticky_ttl_seconds=sticky_ttl_seconds,
+            state_dir=os.fspath(state_dir) if state_dir is not None else state_path(), state_url=state_url,
+            alert_webhook=alert_webhook, extra_rules=tuple(extra_rules), local_writes=local_writes,
+            mcp_write_patterns=tuple(mcp_write_patterns), mcp_read_patterns=tuple(mcp_read_patterns),
+            production_urls=tuple(production_urls), staging_urls=tuple(staging_urls),
+            deadline_seconds=deadline_seconds,
+        )
 
 
 def load_guard_config(environ: Mapping[str, str] | None = None) -> GuardConfig:
@@ -67,7 +111,7 @@ def load_guard_config(environ: Mapping[str, str] | None = None) -> GuardConfig:
     if profile_path:
         from crane.profiles import load_profile
 
-        profile = load_profile(Path(profile_path))
+        profile = load_profile(profile_path)
         raw = profile.guard
         prod_urls = tuple(profile.urls.get(PROD, {}).values())
         dev_urls = tuple(profile.urls.get(DEV, {}).values())
@@ -75,25 +119,18 @@ def load_guard_config(environ: Mapping[str, str] | None = None) -> GuardConfig:
     deadline = environ.get("CRANE_GUARD_DEADLINE", "").strip()
     state_dir = environ.get("CRANE_STATE_DIR", "").strip()
     state_url = environ.get("CRANE_STATE_URL", "").strip()
-    return _replace(
-        cfg,
+    return cfg.replace(
         env=normalize(environ.get("CRANE_ENV")).env,
         venture=environ.get("CRANE_VENTURE_CODE") or None,
-        profile_path=Path(profile_path) if profile_path else None,
+        profile_path=profile_path,
         run_id=environ.get("CRANE_RUN_ID") or None,
         dry_run=is_truthy(environ.get("CRANE_DRY_RUN")),
-        state_dir=Path(state_dir) if state_dir else cfg.state_dir,
+        state_dir=state_dir or cfg.state_dir,
         state_url=state_url or cfg.state_url,
         deadline_seconds=float(deadline) if deadline else cfg.deadline_seconds,
         production_urls=prod_urls,
         staging_urls=dev_urls,
     )
-
-
-def _replace(cfg: GuardConfig, **changes: Any) -> GuardConfig:
-    import dataclasses
-
-    return dataclasses.replace(cfg, **changes)
 
 
 def parse_guard_table(raw: Mapping[str, Any], source: str) -> GuardConfig:
@@ -139,7 +176,7 @@ def parse_guard_table(raw: Mapping[str, Any], source: str) -> GuardConfig:
     for key, schemes in (("state_url", ("redis", "rediss", "sqlite")), ("alert_webhook", ("http", "https"))):
         if key in raw:
             value = raw[key]
-            if not isinstance(value, str) or urlsplit(value).scheme not in schemes:
+            if not isinstance(value, str) or value.partition("://")[0].lower() not in schemes:
                 raise fail(key, f"must be a URL with scheme {' or '.join(schemes)}")
             changes[key] = value
     if "rules" in raw:

@@ -1,0 +1,199 @@
+"""The guard's classifier: one tool call in, one `Classification` out.
+
+    classify(tool_name, tool_input, cwd=..., config=...) -> Classification
+
+Policy by tool:
+
+- `Bash` / `PowerShell`: the command string is analysed (`crane.guard.analyse`). A cheap
+  prefilter (`crane.guard.prefilter`) clears plain reads without parsing; anything else is parsed
+  with tree-sitter-bash. PowerShell text goes through the same bash analysis: constructs bash
+  cannot read become "cannot parse command" (an external write), which errs on the safe side.
+- `Write`, `Edit`, `MultiEdit`, `NotebookEdit`: a local write (rule `file.edit`).
+- MCP tools `mcp__<server>__<tool>`: `guard.mcp_read_patterns` win, then
+  `guard.mcp_write_patterns` make it an external write (rule `mcp.write`) with an unknown target,
+  production when its arguments name a production environment or URL; otherwise a read.
+  Patterns are fnmatch, case-insensitive, on the tool part (or on `server__tool` when the pattern
+  contains `__`).
+- Known read-only tools (Read, Grep, Glob, WebFetch, WebSearch, Task, TodoWrite, ...): a read.
+- Any other tool name: a tool that carries a file path and is named like an editor
+  (edit/write/patch/notebook/create/delete/move/rename) is a local write; one whose name matches
+  the MCP write patterns is an external write with an unknown target; otherwise a read. New
+  built-in tools should be added to the lists below when they appear.
+- Malformed input (a Bash call without a string command) is an external write with an unknown
+  target: the guard cannot tell what would run.
+
+Imports: only the standard library and crane, and on the prefilter path only what the hook has
+loaded already (no typing, dataclasses, tomllib at run time); the analysis and tree_sitter load
+when a command needs parsing. It never raises for any command text; unexpected states inside the
+analysis propagate (the hook turns any exception into a denial).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from fnmatch import fnmatchcase
+
+from crane.guard.model import Classification, Finding, combine
+from crane.guard.prefilter import is_harmless, rule_program_names, sensitive_programs
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from crane.guard.config import GuardConfig
+    from crane.guard.model import Target
+    from crane.guard.rules import RuleSet
+
+SHELL_TOOLS = frozenset({"Bash", "PowerShell"})
+EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit"})
+READ_TOOLS = frozenset({
+    "Read", "Grep", "Glob", "LS", "WebFetch", "WebSearch", "NotebookRead", "TodoWrite", "TodoRead",
+    "Task", "Agent", "ExitPlanMode", "EnterPlanMode", "BashOutput", "KillShell", "KillBash",
+    "ListMcpResourcesTool", "ReadMcpResourceTool", "AskUserQuestion", "Skill", "SlashCommand",
+    "TaskCreate", "TaskGet", "TaskList", "TaskUpdate", "TaskOutput", "TaskStop", "ToolSearch",
+    "LSP", "Monitor",
+})
+RULE_FILE_EDIT = "file.edit"
+RULE_MCP_WRITE = "mcp.write"
+RULE_TOOL_WRITE = "tool.write"
+RULE_MALFORMED = "tool.malformed"
+_EDITOR_WORDS = ("edit", "write", "patch", "notebook", "create", "delete", "move", "rename")
+_PATH_FIELDS = ("file_path", "path", "notebook_path", "filePath")
+
+
+def classify(
+    tool_name: str,
+    tool_input: Mapping[str, Any],
+    *,
+    cwd: str,
+    config: GuardConfig,
+    environ: Mapping[str, str] | None = None,
+) -> Classification:
+    """What this tool call would do, and where. `environ` defaults to the hook's environment."""
+    environ = os.environ if environ is None else environ
+    if not isinstance(tool_input, Mapping):
+        return _malformed(tool_name, "tool input is not an object")
+    if tool_name in SHELL_TOOLS:
+        command = tool_input.get("command")
+        if not isinstance(command, str):
+            return _malformed(tool_name, "no command string")
+        return classify_command(command, cwd=cwd, config=config, environ=environ)
+    if tool_name in EDIT_TOOLS:
+        return _local_edit(tool_name, tool_input)
+    if tool_name.startswith("mcp__"):
+        return classify_mcp(tool_name, tool_input, config)
+    if tool_name in READ_TOOLS:
+        return _read(tool_name, "read-only tool")
+    return _unknown_tool(tool_name, tool_input, config)
+
+
+def classify_command(
+    command: str,
+    *,
+    cwd: str | None,
+    config: GuardConfig,
+    environ: Mapping[str, str] | None = None,
+    rules: RuleSet | None = None,
+    prefilter: bool = True,
+) -> Classification:
+    """Classify one shell command string (what the Bash tool would run in `cwd`)."""
+    environ = os.environ if environ is None else environ
+    if prefilter and rules is None:
+        names = rule_program_names(config.extra_rules)
+        if names is not None and is_harmless(command, sensitive_programs(names)):
+            return Classification("read", "local", None, (), "prefilter: plain read")
+    from crane.guard.analyse import analyse_command
+    from crane.guard.rules import load_rules
+
+    if rules is None:
+        rules = load_rules(config.extra_rules, str(config.profile_path or "(profile)"))
+
+    findings = analyse_command(command, cwd=cwd, config=config, rules=rules, environ=environ)
+    return combine(tuple(findings))
+
+
+def classify_mcp(tool_name: str, tool_input: Mapping[str, Any], config: GuardConfig) -> Classification:
+    parts = tool_name.split("__", 2)
+    server = parts[1] if len(parts) > 1 else ""
+    tool = parts[2] if len(parts) > 2 else ""
+    if _matches(server, tool, config.mcp_read_patterns):
+        return _read(tool_name, "MCP tool matches a read pattern")
+    pattern = _matches(server, tool, config.mcp_write_patterns)
+    if pattern is None:
+        return _read(tool_name, "MCP tool matches no write pattern")
+    from crane.guard.targets import mentions_production
+
+    why = f"MCP tool matches write pattern {pattern!r}"
+    mention = mentions_production(_strings(tool_input), config)
+    target: Target = "production" if mention else "unknown"
+    why = f"{why}; {mention}" if mention else why
+    finding = Finding("external_write", target, RULE_MCP_WRITE, tool_name, tool_name, why)
+    return combine((finding,))
+
+
+def _matches(server: str, tool: str, patterns: tuple[str, ...]) -> str | None:
+    tool_l = tool.lower()
+    full = f"{server}__{tool}".lower()
+    for pattern in patterns:
+        p = pattern.lower()
+        if fnmatchcase(full if "__" in p else tool_l, p):
+            return pattern
+    return None
+
+
+def _strings(value: object, limit: int = 2000) -> list[str]:
+    """The string leaves of a JSON-like value (bounded), for production mentions."""
+    out: list[str] = []
+    stack = [value]
+    while stack and len(out) < limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+            out.extend(str(k) for k in item if isinstance(k, str))
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, int | float) and not isinstance(item, bool):
+            out.append(str(item))
+    return out
+
+
+def _local_edit(tool_name: str, tool_input: Mapping[str, Any]) -> Classification:
+    path = next((tool_input[f] for f in _PATH_FIELDS if isinstance(tool_input.get(f), str)), "")
+    text = f"{tool_name} {path}".strip()
+    finding = Finding("local_write", "local", RULE_FILE_EDIT, tool_name, text, "edits a file")
+    return combine((finding,))
+
+
+def _read(tool_name: str, why: str) -> Classification:
+    return combine((Finding("read", "local", None, tool_name, tool_name, why),))
+
+
+def _malformed(tool_name: str, problem: str) -> Classification:
+    why = f"malformed {tool_name} call: {problem}"
+    finding = Finding("external_write", "unknown", RULE_MALFORMED, tool_name, tool_name, why)
+    return combine((finding,))
+
+
+def _unknown_tool(tool_name: str, tool_input: Mapping[str, Any], config: GuardConfig) -> Classification:
+    lowered = tool_name.lower()
+    has_path = any(isinstance(tool_input.get(f), str) for f in _PATH_FIELDS)
+    if has_path and any(word in lowered for word in _EDITOR_WORDS):
+        return _local_edit(tool_name, tool_input)
+    pattern = next((p for p in config.mcp_write_patterns if fnmatchcase(lowered, p.lower())), None)
+    if pattern is None:
+        return _read(tool_name, "unknown tool, not named like a write")
+    why = f"unknown tool named like a write ({pattern!r})"
+    finding = Finding("external_write", "unknown", RULE_TOOL_WRITE, tool_name, _summary(tool_name, tool_input), why)
+    return combine((finding,))
+
+
+def _summary(tool_name: str, tool_input: Mapping[str, Any]) -> str:
+    import json
+
+    try:
+        return f"{tool_name} {json.dumps(tool_input, default=str)[:300]}"
+    except (TypeError, ValueError):
+        return tool_name

@@ -1,0 +1,198 @@
+"""The guard's decision: one pure function from a classification (plus the run's sticky dry-run
+flag and the config) to allow / ask / deny / intercepted, with the reason the model or user sees.
+
+No I/O here: the hook looks the sticky flag up (only for external writes) and passes it in, and
+acts on `Verdict.activate_sticky` afterwards. That keeps the whole policy table-testable.
+
+Order of the rules (the first that applies wins):
+  1. reads: allow.
+  2. local writes: `config.local_writes` (allow / ask / deny); a dry run does not touch them.
+  3. external writes in a dry run (sticky flag for the run, `config.dry_run`, or the rule is in
+     `config.dry_run_scope`): intercepted, which is a denial saying plainly that nothing was
+     written; every interception sets the sticky flag (the first) or pushes its expiry back
+     (the later ones: the model was told every further write is intercepted, so the flag must
+     not lapse in the middle of a long run). A command crane could not analyse is
+     denied instead, with the reason, because "intercepted" would claim we know what it wrote.
+  4. external writes to production, live: a staging session (env dev) is denied outright;
+     a production session follows `config.production_gate` (ask / deny / off).
+  5. every other external write (staging, local, unknown target): allowed, and audited.
+"""
+
+from __future__ import annotations
+
+from crane._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Literal
+
+    from crane.guard.config import GuardConfig
+    from crane.guard.model import Classification, Decision, Finding
+
+    DryRunCause = Literal["sticky", "run", "scope"]
+
+# How the classifier says it could not work out what a command runs: its built-in rule names
+# (crane.guard.analyse) and, for any other classifier, words in the reason. Both are checked on
+# the classification and on the finding the verdict rests on.
+UNANALYSED_RULES = frozenset({"shell.parse-error", "shell.too-complex", "shell.computed"})
+UNANALYSED_MARKERS = (
+    "parse error",
+    "could not parse",
+    "cannot parse",
+    "unparsable",
+    "unparseable",
+    "computed at run time",
+    "computed program",
+    "too complex",
+    "could not analyse",
+    "could not analyze",
+    "cannot analyse",
+    "cannot analyze",
+)
+
+MAX_WHAT = 300  # characters of the command quoted in a reason
+
+_FURTHER = (
+    "Every further write to an external system in this run is intercepted too (local files are not); "
+    "do not record this step as done or write anything that depends on it."
+)
+
+
+class Verdict(Record):
+    __slots__ = ("decision", "reason", "rule", "activate_sticky", "dry_run")
+    decision: Decision
+    reason: str  # for deny/intercepted/ask: what the model or the user reads; for allow: audit note
+    rule: str | None
+    activate_sticky: bool  # the caller must set the run's sticky dry-run flag, or extend it
+    dry_run: DryRunCause | None  # why a dry run applied to this call, if it did
+
+    def __init__(self, decision: Decision, reason: str, rule: str | None, *, activate_sticky: bool = False,
+                 dry_run: DryRunCause | None = None) -> None:
+        self._set(decision=decision, reason=reason, rule=rule, activate_sticky=activate_sticky, dry_run=dry_run)
+
+
+def is_unanalysed(c: Classification) -> bool:
+    """Whether the verdict rests on a part of the command the classifier could not see into."""
+    f = deciding_finding(c)
+    rules = {c.rule, f.rule if f else None}
+    if rules & UNANALYSED_RULES:
+        return True
+    texts = (c.reason, f.why if f else "")
+    return any(marker in t.lower() for t in texts for marker in UNANALYSED_MARKERS)
+
+
+def deciding_finding(c: Classification) -> Finding | None:
+    """The finding the verdict rests on: the one that matches the combined classification."""
+    for f in c.findings:
+        if (f.kind, f.target, f.rule) == (c.kind, c.target, c.rule):
+            return f
+    return c.findings[0] if c.findings else None
+
+
+def describe(c: Classification, command: str) -> str:
+    """What would have run, for a reason: the deciding simple command, else the tool summary."""
+    f = deciding_finding(c)
+    what = (f.text if f and f.text else command).strip() or "(empty command)"
+    what = " ".join(what.split())  # a reason is one line, whatever the command's layout
+    return what if len(what) <= MAX_WHAT else what[: MAX_WHAT - 1] + "…"
+
+
+def _whole(c: Classification) -> str:
+    """Said when the command has several parts, so the model does not think the others ran."""
+    return " No part of the command ran." if len(c.findings) > 1 else ""
+
+
+def _why(c: Classification) -> str:
+    f = deciding_finding(c)
+    why = (f.why if f and f.why else c.reason).strip()
+    return f" ({why})" if why else ""
+
+
+def dry_run_cause(c: Classification, config: GuardConfig, *, sticky_active: bool) -> DryRunCause | None:
+    if sticky_active:
+        return "sticky"
+    if config.dry_run:
+        return "run"
+    if c.rule is not None and c.rule in config.dry_run_scope:
+        return "scope"
+    return None
+
+
+_CAUSE_TEXT: dict[DryRunCause, str] = {
+    "sticky": "an earlier write in this run was intercepted, so this run is now a dry run",
+    "run": "this run is a dry run",
+    "scope": "this kind of write is in the venture's dry-run scope",
+}
+
+
+def decide(c: Classification, config: GuardConfig, *, sticky_active: bool, command: str = "") -> Verdict:
+    """The verdict on one classified tool call.
+
+    `sticky_active` is the run's sticky dry-run flag; it only matters for external writes, so
+    the caller may pass False without a lookup for anything else. `command` is the tool call's
+    short summary, used when the classification carries no finding to quote.
+    """
+    what = describe(c, command)
+    if c.kind == "read":
+        return Verdict("allow", "read", c.rule)
+
+    if c.kind == "local_write":
+        mode = config.local_writes
+        if mode == "allow":
+            return Verdict("allow", "local write", c.rule)
+        if mode == "ask":
+            return Verdict("ask", f"crane: {what} writes locally (local_writes = \"ask\"). Allow it?", c.rule)
+        return Verdict(
+            "deny",
+            f"crane: NOT executed: {what}: local writes are denied in this session "
+            f"(local_writes = \"deny\"). Nothing was written.{_whole(c)}",
+            c.rule,
+        )
+
+    # External writes from here on.
+    cause = dry_run_cause(c, config, sticky_active=sticky_active)
+    if cause is not None:
+        if is_unanalysed(c):
+            detail = c.reason.strip() or "crane could not analyse it"
+            return Verdict(
+                "deny",
+                f"crane dry-run: NOT executed: {what}. crane could not work out what this command runs "
+                f"({detail}), and in a dry run anything that may write is blocked rather than guessed "
+                f"about. Nothing was run.{_whole(c)} Use a plain command whose program is written out literally.",
+                c.rule,
+                dry_run=cause,
+            )
+        return Verdict(
+            "intercepted",
+            f"crane dry-run: NOT executed: {what} ({_CAUSE_TEXT[cause]}). Nothing was written.{_whole(c)} {_FURTHER}",
+            c.rule,
+            activate_sticky=True,
+            dry_run=cause,
+        )
+
+    if c.target == "production":
+        if config.env == "dev":
+            # A staging session must never reach production; this is not a dry run, so the
+            # sticky flag stays as it is (the model is told plainly that nothing ran).
+            return Verdict(
+                "deny",
+                f"crane: NOT executed: {what} targets production{_why(c)}, and this is a staging "
+                f"session (CRANE_ENV=dev). Nothing was run.{_whole(c)} Target the staging environment instead, "
+                f"or ask the user to start a production session.",
+                c.rule,
+            )
+        gate = config.production_gate
+        if gate == "ask":
+            return Verdict("ask", f"crane: {what} writes to production{_why(c)}. Run it?", c.rule)
+        if gate == "deny":
+            return Verdict(
+                "deny",
+                f"crane: NOT executed: {what} targets production{_why(c)}; production writes are denied "
+                f"in this session (production_gate = \"deny\"). Nothing was run.{_whole(c)}",
+                c.rule,
+            )
+        return Verdict("allow", "production write allowed (production_gate = \"off\")", c.rule)
+
+    if c.target == "unknown":
+        return Verdict("allow", "external write with an unknown target: allowed live, audited", c.rule)
+    return Verdict("allow", f"external write to {c.target}", c.rule)

@@ -1,0 +1,293 @@
+"""Wiring the guard into Claude Code: the hook command, the settings JSON, the project install,
+and the self-check that proves a production write from a staging session is really blocked.
+
+The hook command is shell form, because that is what lets us catch failures that happen before
+any crane code runs. Claude Code runs it with `sh -c` (dash on Debian: POSIX only):
+
+    '<python>' -I -m crane.guard.hook || { rc=$?; [ "$rc" -eq 2 ] || echo "crane guard failed to run
+    (exit $rc); the tool call was blocked" >&2; exit 2; }
+
+- `-I` (isolated mode): PYTHONPATH, PYTHON* variables, the user site and the current directory
+  are ignored, so a `crane/` directory or a PYTHONPATH planted in the agent's working tree
+  cannot replace the guard.
+- Every non-zero status becomes 2 (blocked): 127 (interpreter gone), 1 (import error or
+  crash), 128+N (killed, e.g. by the hook's own SIGALRM backstop). A deliberate 2 passes through
+  without extra noise, so the model sees only the guard's reason.
+
+Nothing here prints; the CLI renders the returned data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crane.errors import CraneError
+
+# Client-side timeout for the hook, in seconds (Claude Code's unit). The hook's own deadline
+# (<= hook.MAX_DEADLINE) plus its hard-kill grace must stay well below this, because on
+# timeout the client runs the tool.
+HOOK_TIMEOUT = 10
+HOOK_MODULE = "crane.guard.hook"
+SETTINGS_LOCAL = Path(".claude") / "settings.local.json"
+SELF_CHECK_COMMAND = "npx wrangler deploy --env production"
+SELF_CHECK_HARMLESS = "git status"
+
+
+class InstallError(CraneError):
+    """The Claude Code settings file cannot be updated safely."""
+
+
+_BY_HAND = "fix or remove the file by hand; crane never overwrites a settings file it cannot read"
+
+
+def hook_command(python: str = sys.executable) -> str:
+    """The shell-form command Claude Code runs for every tool call (see the module docstring)."""
+    if not python:
+        raise InstallError("no Python interpreter to run the guard hook with")
+    # Kept short: the client quotes this whole command in front of every block reason the model
+    # reads ("PreToolUse:Bash hook error: [<command>]: <stderr>").
+    return (
+        f"{shlex.quote(python)} -I -m {HOOK_MODULE} || "
+        '{ rc=$?; [ "$rc" -eq 2 ] || echo "crane guard failed to run (exit $rc); the tool call was blocked" >&2; '
+        "exit 2; }"
+    )
+
+
+def hook_handler(command: str | None = None, *, timeout: int = HOOK_TIMEOUT) -> dict[str, Any]:
+    return {"type": "command", "command": command if command is not None else hook_command(), "timeout": timeout}
+
+
+def settings_json(command: str | None = None, *, timeout: int = HOOK_TIMEOUT) -> dict[str, Any]:
+    """Settings that run the guard before every tool (for `claude --settings` or a settings file)."""
+    return {"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [hook_handler(command, timeout=timeout)]}]}}
+
+
+def is_crane_handler(handler: Any) -> bool:
+    """Whether a settings hook handler is crane's guard (any interpreter path, any version)."""
+    if not isinstance(handler, dict):
+        return False
+    command = handler.get("command")
+    return isinstance(command, str) and (HOOK_MODULE in command or "crane-hook" in command)
+
+
+# ---------------------------------------------------------------------------------------------
+# Project install
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    path: Path
+    changed: bool  # False when the file already held exactly this hook
+
+
+def merge_settings(
+    settings: Mapping[str, Any], command: str | None = None, *, source: str = "settings"
+) -> dict[str, Any]:
+    """`settings` with crane's guard as one `"*"` PreToolUse group at the end, everything else kept.
+
+    Earlier crane handlers (another interpreter path, a narrowed matcher) are removed first, so
+    running this again changes nothing and there is never more than one crane guard.
+    """
+    merged: dict[str, Any] = json.loads(json.dumps(settings))  # deep copy of plain JSON data
+    hooks = merged.setdefault("hooks", {})
+    if not isinstance(hooks, dict):
+        raise InstallError(f"{source}: field 'hooks' must be an object", _BY_HAND)
+    pre = hooks.setdefault("PreToolUse", [])
+    if not isinstance(pre, list):
+        raise InstallError(
+            f"{source}: field 'hooks.PreToolUse' must be an array", _BY_HAND
+        )
+    ours = hook_handler(command)
+
+    def is_ours(handler: Any) -> bool:
+        return is_crane_handler(handler) or (isinstance(handler, dict) and handler.get("command") == ours["command"])
+
+    kept: list[Any] = []
+    for index, group in enumerate(pre):
+        if not isinstance(group, dict) or not isinstance(group.get("hooks", []), list):
+            raise InstallError(
+                f"{source}: hooks.PreToolUse[{index}] must be an object with a 'hooks' array", _BY_HAND
+            )
+        handlers = group.get("hooks", [])
+        remaining = [h for h in handlers if not is_ours(h)]
+        if len(remaining) == len(handlers):
+            kept.append(group)
+        elif remaining:
+            kept.append({**group, "hooks": remaining})
+        # A group that held only crane's handler is dropped; the canonical one is appended below.
+    kept.append({"matcher": "*", "hooks": [ours]})
+    hooks["PreToolUse"] = kept
+    return merged
+
+
+def install_project(project_dir: Path, command: str | None = None) -> InstallResult:
+    """Add the guard to `<project>/.claude/settings.local.json`, keeping the user's settings.
+
+    A file that is not a JSON object is an error naming the file; it is never overwritten.
+    """
+    path = Path(project_dir) / SETTINGS_LOCAL
+    current: dict[str, Any] = {}
+    if path.exists():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InstallError(f"{path}: cannot read: {exc}") from None
+        if text.strip():
+            try:
+                loaded = json.loads(text)
+            except ValueError as exc:
+                raise InstallError(f"{path}: not valid JSON ({exc})", _BY_HAND) from None
+            if not isinstance(loaded, dict):
+                raise InstallError(f"{path}: expected a JSON object", _BY_HAND)
+            current = loaded
+    merged = merge_settings(current, command, source=str(path))
+    if merged == current:
+        return InstallResult(path, changed=False)
+    _write_atomically(path, json.dumps(merged, indent=2) + "\n")
+    return InstallResult(path, changed=True)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=".settings.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# ---------------------------------------------------------------------------------------------
+# Self-check
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    name: str
+    tool_command: str
+    exit_code: int | None  # None: the hook did not finish in time
+    stdout: str
+    stderr: str
+    problem: str | None  # None when the hook behaved as required
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    probes: tuple[ProbeResult, ...] = field(default_factory=tuple)
+    seconds: float = 0.0
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"{p.name}: {p.problem}" for p in self.probes if p.problem]
+
+
+def _is_guard_failure(stderr: str) -> bool:
+    return "crane guard error" in stderr or "crane guard failed to run" in stderr
+
+
+def _probe(
+    name: str, tool_command: str, command: str, env: Mapping[str, str], cwd: Path, timeout: float
+) -> tuple[int | None, str, str]:
+    payload = {
+        "session_id": f"crane-self-check-{uuid.uuid4().hex[:12]}",
+        "transcript_path": "",
+        "cwd": str(cwd),
+        "permission_mode": "default",
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": tool_command, "description": f"crane self-check: {name}"},
+        "tool_use_id": "toolu_crane_self_check",
+    }
+    try:
+        # Exactly as the client runs it: the shell-form command through `sh -c`, JSON on stdin.
+        proc = subprocess.run(
+            ["sh", "-c", command],
+            input=json.dumps(payload).encode(),
+            capture_output=True,
+            env=dict(env),
+            cwd=cwd,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        def text(raw: bytes | str | None) -> str:
+            return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else (raw or "")
+
+        return None, text(exc.stdout), text(exc.stderr)
+    return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+
+
+def self_check(command: str, environ: Mapping[str, str], *, timeout: float = HOOK_TIMEOUT) -> CheckResult:
+    """Prove the installed hook blocks a production write from a staging session.
+
+    Runs `command` the way Claude Code does, with a synthetic Bash call `npx wrangler deploy
+    --env production`, the caller's environment (so its CRANE_PROFILE and state settings apply)
+    plus CRANE_ENV=dev, a fresh run id, no dry run and a temporary state dir. Passes only if the
+    hook exits 2 with nothing on stdout and not because of its own failure. An `ask` would mean
+    the gate is wrong (a staging session must not even offer a production write). A second
+    probe checks that `git status` is allowed, so a guard that blocks everything is caught too.
+    """
+    started = time.monotonic()
+    probes: list[ProbeResult] = []
+    with tempfile.TemporaryDirectory(prefix="crane-self-check-") as tmp:
+        tmp_path = Path(tmp)
+        env = dict(environ)
+        env.update(
+            CRANE_ENV="dev",
+            CRANE_DRY_RUN="0",
+            CRANE_STATE_DIR=str(tmp_path / "state"),
+            CRANE_RUN_ID=f"crane-self-check-{uuid.uuid4().hex[:12]}",
+        )
+        workdir = tmp_path / "project"
+        workdir.mkdir()
+
+        name = "production write from a staging session"
+        code, out, err = _probe(name, SELF_CHECK_COMMAND, command, env, workdir, timeout)
+        problem: str | None = None
+        if code is None:
+            problem = f"the hook did not answer within {timeout:g} s (Claude Code would run the tool)"
+        elif code == 0 and '"ask"' in out:
+            problem = "the hook asked instead of denying (a staging session must not offer production writes)"
+        elif code == 0:
+            problem = "the hook allowed it"
+        elif code != 2:
+            problem = f"the hook exited {code} (Claude Code treats that as 'proceed')"
+        elif out.strip():
+            problem = "the hook printed to stdout while exiting 2 (some client versions mishandle that)"
+        elif _is_guard_failure(err):
+            problem = f"blocked only because the guard itself failed: {err.strip()}"
+        probes.append(ProbeResult(name, SELF_CHECK_COMMAND, code, out, err, problem))
+
+        name = "harmless read"
+        code, out, err = _probe(name, SELF_CHECK_HARMLESS, command, env, workdir, timeout)
+        problem = None
+        if code is None:
+            problem = f"the hook did not answer within {timeout:g} s"
+        elif code != 0:
+            problem = f"the hook blocked it (exit {code}): {err.strip()}"
+        elif out.strip():
+            problem = f"the hook answered with output (expected silence): {out.strip()[:200]}"
+        probes.append(ProbeResult(name, SELF_CHECK_HARMLESS, code, out, err, problem))
+    return CheckResult(all(p.ok for p in probes), tuple(probes), time.monotonic() - started)

@@ -1,0 +1,253 @@
+"""The cheap first look at a shell command: is it *definitely* harmless?
+
+Most Bash calls (`ls -la`, `pytest -q tests/`, `cat README.md`) need no parsing. `is_harmless`
+answers True only for commands the full classifier would also call a plain read, so the hook
+can skip loading tree-sitter for them. It must never clear anything that could write; when in
+doubt it says False and the command is parsed.
+
+A command is cleared only if ALL of these hold:
+
+1. It is at most 4096 characters of printable ASCII from a small alphabet: letters, digits,
+   space, tab and `- _ . / : = , @ + % ^ ~ * ?`, quotes `' "`, and the operators `; & |`.
+   So nothing dynamic or structural: no `$`, backtick, backslash, parentheses, braces,
+   brackets, `< >` redirects or heredocs, `!`, `#`, newlines. (The redirects `2>&1`,
+   `>/dev/null`, `2>/dev/null` and `&>/dev/null` after a word are allowed: they write nothing.)
+2. Quotes are balanced, operators are only `;`, `&`, `&&`, `|`, `||` with a command on each
+   side (a trailing `;` or `&` is fine), and every command starts (after `NAME=value` words)
+   with a plain name (a letter, digit, `_ . /`, then also `+ -`) that is not a shell reserved word
+   (`if`, `for`, `time`, ...), a declaration builtin (`export`, `declare`, ...) nor `.` (source).
+   No `=|` anywhere. (These exclusions follow tree-sitter-bash: whatever it cannot parse is an
+   external write for the classifier, so the prefilter must not clear it.)
+3. No *sensitive program* is named anywhere, quotes removed and case ignored:
+   - every program of the loaded rules (shipped and the profile's), e.g. wrangler, git, curl, rm;
+   - shells and string runners (bash, sh, zsh, pwsh, eval, source, busybox), because their
+     input is a program the string does not show;
+   - package-script runners (npm, pnpm, yarn, bun, npx, turbo, lerna, nx) and make, because
+     package.json scripts and Makefiles can deploy;
+   - every wrapper the classifier unwraps (env, sudo, xargs, timeout, ...).
+   A name made of letters and digits counts when it appears as a whole run of letters and digits
+   (`deploy.sh` names `sh`, `git-lfs` names `git`, `github` does not name `gh`); other names
+   (`drizzle-kit`) count as any substring. Quote removal first makes `w'r'angler` name wrangler.
+4. No unquoted glob word (`*`, `?`) could expand to a sensitive program name (`wr*ler`, `b?sh`).
+
+Cheap by construction: this runs on every Bash tool call, so it imports only `re`, `os` and
+`fnmatch` (which the hook has loaded anyway) and finds the rules' program names with a regular
+expression over rules.toml instead of a TOML parser (a test checks both agree).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from fnmatch import fnmatchcase
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from typing import Any
+
+MAX_CHARS = 4096
+RULES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules.toml")
+
+SHELLS = frozenset({
+    "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "fish", "csh", "tcsh",
+    "pwsh", "powershell",
+})
+SOURCE_COMMANDS = frozenset({"source", "."})
+EVAL_COMMANDS = frozenset({"eval", "iex", "invoke-expression"})
+MAKE_COMMANDS = frozenset({"make", "gmake"})
+SCRIPT_RUNNERS = frozenset({"npm", "pnpm", "yarn", "bun", "npx", "pnpx", "bunx", "turbo", "lerna", "nx"})
+# Interpreters whose inline code (`python -c`, `node -e`) may start other programs.
+INTERPRETERS: dict[str, tuple[str, ...]] = {
+    "python": ("-c",), "python3": ("-c",), "python2": ("-c",), "pypy": ("-c",), "pypy3": ("-c",),
+    "node": ("-e", "--eval", "-p", "--print"), "nodejs": ("-e", "--eval", "-p", "--print"),
+    "deno": (), "perl": ("-e", "-E"), "ruby": ("-e",), "php": ("-r",), "osascript": ("-e",),
+}
+OTHER_HANDLED = frozenset({"env", "busybox", "find", "fd", "fdfind"})
+PACKAGE_MANAGERS = frozenset({"npm", "pnpm", "yarn", "bun"})
+WORKSPACE_RUNNERS = frozenset({"turbo", "lerna", "nx"})
+# Programs `crane.guard.wrappers` unwraps (kept equal to its tables by a test).
+WRAPPER_NAMES = frozenset({
+    "nohup", "time", "nice", "timeout", "sudo", "doas", "setsid", "stdbuf", "command", "builtin", "exec",
+    "coproc", "busybox", "ionice", "taskset", "chrt", "unshare", "flock", "caffeinate", "unbuffer",
+    "chronic", "torsocks", "proxychains", "proxychains4", "firejail", "strace", "ltrace", "xargs",
+    "parallel", "watch", "su", "runuser", "script", "cross-env", "cross-env-shell", "dotenv", "env-cmd",
+    "npx", "pnpx", "bunx", "uvx", "uv", "poetry", "pipenv", "pipx", "op", "doppler", "infisical",
+    "aws-vault", "dotenvx", "direnv", "mise", "asdf", "nix", "devbox",
+})
+
+_MARK = "\x01"  # stands for a null redirect; it must follow the program name
+_ALLOWED = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \t-_./:=,@+%^~*?'\";&|" + _MARK)
+_OPERATORS = frozenset(";&|")
+_VALID_OPERATORS = frozenset({";", "&", "&&", "|", "||"})
+_RESERVED = frozenset({
+    "if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do",
+    "done", "in", "function", "time", "coproc", "{", "}", "!", "[[", "]]", ".",
+    # tree-sitter-bash parses these builtins' arguments specially (`declare 1@2` is an error)
+    "declare", "export", "local", "readonly", "typeset", "unset",
+})
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+# Redirects that write nothing, after a word: `2>&1`, `>/dev/null`, `2> /dev/null`, `&>/dev/null`.
+_NULL_REDIRECT = re.compile(r"(?<=[^\s;&|])[ \t]+(?:[0-9]?>&[0-9]|(?:[0-9]?>|&>)[ \t]*/dev/null)(?=$|[ \t;&|])")
+_PIECES = re.compile(r"[a-z0-9]+")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./+-]*")
+
+_Token = tuple[str, str]  # (as written, quotes removed)
+
+
+_PROGRAM_LINE = re.compile(r"^program\s*=\s*(.*)$", re.MULTILINE)
+_QUOTED = re.compile(r'"([^"]+)"')
+
+
+def shipped_program_names() -> frozenset[str]:
+    """The `program` names in rules.toml (each `program = ...` entry is on one line)."""
+    with open(RULES_FILE, encoding="utf-8") as handle:
+        text = handle.read()
+    return frozenset(
+        name.lower() for line in _PROGRAM_LINE.findall(text) for name in _QUOTED.findall(line.split("#")[0])
+    )
+
+
+def rule_program_names(extra_rules: Sequence[Mapping[str, Any]] = ()) -> frozenset[str] | None:
+    """Programs of the shipped and the profile's rules; None if a profile rule is malformed."""
+    names = set(shipped_program_names())
+    for rule in extra_rules:
+        program = rule.get("program") if isinstance(rule, dict) else None
+        if isinstance(program, str):
+            names.add(program.lower())
+        elif isinstance(program, list) and all(isinstance(p, str) for p in program):
+            names.update(p.lower() for p in program)
+        else:
+            return None  # the full path reports the error
+    return frozenset(names)
+
+
+def sensitive_programs(rule_programs: Iterable[str]) -> frozenset[str]:
+    """Every program name whose mere presence means the command must be parsed."""
+    return frozenset(rule_programs).union(
+        SHELLS, SOURCE_COMMANDS, EVAL_COMMANDS, MAKE_COMMANDS, SCRIPT_RUNNERS, PACKAGE_MANAGERS,
+        WORKSPACE_RUNNERS, OTHER_HANDLED, WRAPPER_NAMES,
+    )
+
+
+def is_harmless(command: str, sensitive: Iterable[str]) -> bool:
+    """True only when the full classifier would find nothing but reads in `command`."""
+    if len(command) > MAX_CHARS or _MARK in command or "=|" in command:
+        return False  # `x=|y` is a tree-sitter-bash parse error
+    text = _NULL_REDIRECT.sub(f" {_MARK} ", command)
+    if not _ALLOWED.issuperset(text):
+        return False
+    segments = _segments(text)
+    if segments is None:
+        return False
+    names = frozenset(sensitive)
+    tokens = [token for segment in segments for token in segment]
+    return _names_nothing(text, names) and not any(glob_could_name(value, names) for _, value in tokens)
+
+
+def _segments(text: str) -> list[list[_Token]] | None:
+    """The simple commands of `text` as token lists; None if the structure is not plain."""
+    segments: list[list[_Token]] = []
+    operators: list[str] = []
+    tokens: list[_Token] = []
+    raw: list[str] = []
+    value: list[str] = []
+    quote = ""
+    in_token = False
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == quote:
+                quote = ""
+            else:
+                value.append(char)
+            raw.append(char)
+            i += 1
+            continue
+        if char in "'\"":
+            quote = char
+            in_token = True
+            raw.append(char)
+        elif char in " \t":
+            if in_token:
+                tokens.append(("".join(raw), "".join(value)))
+                raw, value, in_token = [], [], False
+        elif char in _OPERATORS:
+            if in_token:
+                tokens.append(("".join(raw), "".join(value)))
+                raw, value, in_token = [], [], False
+            end = i
+            while end < len(text) and text[end] in _OPERATORS:
+                end += 1
+            operators.append(text[i:end])
+            segments.append(tokens)
+            tokens = []
+            i = end
+            continue
+        else:
+            in_token = True
+            raw.append(char)
+            value.append(char)
+        i += 1
+    if quote:
+        return None
+    if in_token:
+        tokens.append(("".join(raw), "".join(value)))
+    segments.append(tokens)
+    return segments if _well_formed(segments, operators) else None
+
+
+def _well_formed(segments: list[list[_Token]], operators: list[str]) -> bool:
+    if not operators:
+        return _plain_start(segments[0])
+    if any(op not in _VALID_OPERATORS for op in operators):
+        return False
+    for index, tokens in enumerate(segments):
+        if tokens:
+            if not _plain_start(tokens):
+                return False
+            continue
+        # Only the very end may be empty, and only after `;` or `&` (`sleep 1 &`, `ls;`).
+        if index != len(segments) - 1 or operators[-1] not in (";", "&"):
+            return False
+    return True
+
+
+def _plain_start(tokens: list[_Token]) -> bool:
+    """A command starts with a plain program name (tree-sitter-bash rejects e.g. `a@b` there)."""
+    for raw, _ in tokens:
+        if _ASSIGNMENT.match(raw):
+            continue
+        return raw not in _RESERVED and _PLAIN_NAME.fullmatch(raw) is not None
+    return not any(raw == _MARK for raw, _ in tokens)
+
+
+def _names_nothing(text: str, names: frozenset[str]) -> bool:
+    unquoted = text.replace("'", "").replace('"', "").lower()
+    pieces = set(_PIECES.findall(unquoted))
+    for name in names:
+        if name.isalnum():
+            if name in pieces:
+                return False
+        elif any(c.isalnum() for c in name) and name in unquoted:
+            return False
+        # "." (source) has no letters: rule 2 catches it where a command starts.
+    return True
+
+
+def command_basename(value: str) -> str:
+    """The name a program is known by: `./node_modules/.bin/Wrangler.cmd` -> `wrangler`."""
+    base = value.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1].lower()
+    for suffix in (".exe", ".cmd", ".bat", ".ps1"):
+        if base.endswith(suffix) and len(base) > len(suffix):
+            return base[: -len(suffix)]
+    return base
+
+
+def glob_could_name(value: str, names: Iterable[str]) -> bool:
+    """Could the shell expand this glob word (`wr*ler`, `b?sh`) into one of `names`?"""
+    if not any(c in value for c in "*?[{"):
+        return False
+    base = command_basename(value)
+    return any(fnmatchcase(name, base) for name in names)

@@ -1,0 +1,125 @@
+"""Where a write lands: environment names, URLs and hosts, and mentions of production.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crane.guard.model import TARGET_RANK
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from crane.guard.config import GuardConfig
+    from crane.guard.model import Target
+
+# Hosts a request to which stays on this machine (0.0.0.0 and :: connect to the local host).
+LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost", "ip6-loopback", "::1", "0.0.0.0", "::"})  # noqa: S104
+
+
+def worst(targets: Iterable[Target]) -> Target:
+    return max(targets, key=lambda t: TARGET_RANK[t], default="unknown")
+
+
+def env_target(name: str, config: GuardConfig) -> Target:
+    """A named wrangler-style environment: production if the profile says so, else staging."""
+    wanted = name.strip().lower()
+    return "production" if any(wanted == p.lower() for p in config.production_envs) else "staging"
+
+
+def host_of(text: str) -> str | None:
+    """The host a URL-ish argument points at: `https://x/y`, `x.com/y`, `localhost:8787`, `:8787`."""
+    candidate = text.strip()
+    if not candidate or candidate.startswith(("-", "@")):
+        return None
+    if candidate.startswith(":"):
+        return "localhost"  # httpie's shorthand for localhost
+    if "://" not in candidate:
+        candidate = "http://" + candidate
+    from urllib.parse import urlsplit  # only URL targets need it
+
+    try:
+        host = urlsplit(candidate).hostname
+    except ValueError:
+        return None
+    return host or None
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower().rstrip(".")
+    return (
+        host in LOOPBACK_NAMES
+        or host.endswith(".localhost")
+        or re.fullmatch(r"127(\.\d{1,3}){3}", host) is not None
+        or host.startswith("::ffff:127.")
+    )
+
+
+def _matches_url(text: str, urls: Iterable[str]) -> str | None:
+    host = host_of(text)
+    lowered = text.lower()
+    for url in urls:
+        url = url.strip()
+        if not url:
+            continue
+        if url.lower() in lowered:
+            return url
+        url_host = host_of(url)
+        if host is not None and url_host is not None and host.lower() == url_host.lower():
+            return url
+    return None
+
+
+def url_target(texts: list[str | None], config: GuardConfig) -> tuple[Target, str]:
+    """The target of a request to these URLs (None: computed at run time).
+
+    All loopback: local. Any production URL of the profile: production; staging URLs: staging;
+    anything else (or nothing to go by): unknown.
+    """
+    if not texts:
+        return "unknown", "no URL found"
+    targets: list[tuple[Target, str]] = []
+    for text in texts:
+        if text is None:
+            targets.append(("unknown", "URL computed at run time"))
+            continue
+        prod = _matches_url(text, config.production_urls)
+        if prod is not None:
+            targets.append(("production", f"production URL {prod}"))
+            continue
+        staging = _matches_url(text, config.staging_urls)
+        if staging is not None:
+            targets.append(("staging", f"staging URL {staging}"))
+            continue
+        host = host_of(text)
+        if host is not None and is_loopback(host):
+            targets.append(("local", f"loopback host {host}"))
+        else:
+            targets.append(("unknown", f"host {host or text!r}"))
+    return max(targets, key=lambda t: TARGET_RANK[t[0]])
+
+
+def mentions_production(texts: Iterable[str], config: GuardConfig) -> str | None:
+    """Why `texts` point at production, or None.
+
+    A production environment name as a whole word (`--env production`, `-e=production`,
+    `CLOUDFLARE_ENV=production`, `k8s/production/app.yaml`) or any of the profile's production
+    URLs. Deliberately broad: it only ever raises an unknown target to production.
+    """
+    names = [n for n in config.production_envs if n.strip()]
+    pattern = None
+    if names:
+        alternatives = "|".join(re.escape(n) for n in names)
+        pattern = re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])", re.IGNORECASE)
+    for text in texts:
+        if pattern is not None:
+            found = pattern.search(text)
+            if found:
+                return f"mentions {found.group(0)}"
+        url = _matches_url(text, config.production_urls) if config.production_urls else None
+        if url is not None:
+            return f"mentions {url}"
+    return None
