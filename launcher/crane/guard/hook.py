@@ -227,9 +227,18 @@ class Watchdog:
         self._start = time.monotonic()
         self._timer: threading.Timer | None = None
         self._seconds = DEFAULT_DEADLINE
+        # Exactly one of "the main thread answers" and "the deadline answers" may win: without
+        # this latch a late timer could print "blocked" while the main thread exits 0 (the tool
+        # runs), or block a call the audit log records as allowed.
+        self._latch = threading.Lock()
+        self._settled = False
+        self._fired = False
 
     def arm(self, seconds: float) -> None:
         """(Re)arm for `seconds` counted from the hook's start."""
+        with self._latch:
+            if self._settled or self._fired:
+                return
         self._seconds = seconds
         remaining = max(0.0, self._start + seconds - time.monotonic())
         if self._timer is not None:
@@ -244,7 +253,31 @@ class Watchdog:
             # SIGALRM's default action kills the process even if no Python code can run.
             signal.setitimer(signal.ITIMER_REAL, remaining + HARD_KILL_GRACE)
 
+    def settle(self) -> bool:
+        """Disarm before the answer is written. False when the deadline already won: its
+        "blocked" answer is being written and the process is about to exit 2."""
+        with self._latch:
+            if self._fired:
+                return False
+            self._settled = True
+        if self._timer is not None:
+            self._timer.cancel()
+        import signal
+
+        if hasattr(signal, "setitimer"):
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        return True
+
+    def wait_for_deadline_answer(self) -> None:
+        """Let the firing timer finish its message and alert; it ends the process itself."""
+        if self._timer is not None:
+            self._timer.join(HARD_KILL_GRACE + 1.0)
+
     def _fire(self) -> None:
+        with self._latch:
+            if self._settled:
+                return  # the main thread is already answering
+            self._fired = True
         ctx = self._ctx
         message = (
             f"crane guard error: no decision within the guard's {self._seconds:g} s deadline"
@@ -521,6 +554,7 @@ def main(*, classifier: Classifier | None = None, load_config: ConfigLoader | No
     try:
         environ = os.environ
         ctx = _Context(environ)
+        watchdog: Watchdog | None = None
         try:
             watchdog = Watchdog(ctx)
             watchdog.arm(initial_deadline(environ))
@@ -529,6 +563,9 @@ def main(*, classifier: Classifier | None = None, load_config: ConfigLoader | No
                               watchdog=watchdog)
         except BaseException as exc:
             result = guard_failure(ctx, exc)
+        if watchdog is not None and not watchdog.settle():
+            watchdog.wait_for_deadline_answer()
+            os._exit(EXIT_BLOCK)
         code = _emit(result)
         if environ.get(DEBUG_MODULES_VAR, "").strip().lower() in ("1", "true", "yes", "on"):
             sys.stderr.write("crane guard modules: " + " ".join(sorted(sys.modules)) + "\n")
