@@ -14,7 +14,7 @@ _CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 
 def register(app: typer.Typer) -> None:
-    @app.command(context_settings=_CONTEXT)
+    @app.command(context_settings=_CONTEXT, options_metavar="[OPTIONS] -- COMMAND [ARGS]...")
     def run(
         ctx: typer.Context,
         venture: VentureOpt = None,
@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         return launch(LaunchRequest(list(ctx.args), build_request(venture, env, profiles_dir, no_fallback),
                                     FetchOptions(offline=offline), nested=nested))
 
-    @app.command(name="launch", context_settings=_CONTEXT)
+    @app.command(name="launch", context_settings=_CONTEXT, options_metavar="[OPTIONS] AGENT [-- AGENT_ARGS...]")
     def launch_(
         ctx: typer.Context,
         venture: VentureOpt = None,
