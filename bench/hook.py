@@ -3,7 +3,7 @@
     python bench/hook.py               # BENCH_RUNS=30 by default
 
 Claude Code runs the hook before EVERY tool call, so its start-up is paid on every step an agent
-takes. This script times the hook as the client runs it: a fresh `<python> -I -m crane.guard.hook`
+takes. This script times the hook as the client runs it: a fresh `<python> -I -c HOOK_CODE`
 per call (the interpreter flags of `crane.guard.install.hook_command()`, without the `sh -c`
 wrapper) reading a PreToolUse JSON on stdin, plus one row through the real `sh -c
 <hook_command()>` to show the wrapper's cost. Every row, the baselines included, gets the same
@@ -43,6 +43,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from _timing import runs_from_env
+
+# The exact code the installed hook command runs (crane.guard.install.HOOK_CODE).
+HOOK_CODE = "from crane.guard.hook import main; main()"
 
 TIMEOUT = 30.0  # seconds, for any single hook process (the hook's own deadline is 3 s)
 WARMUP_ROUNDS = 2
@@ -276,7 +279,7 @@ def importtime_report(label: str, python: str, stdin: bytes, env: Mapping[str, s
     runs: list[list[ImportRow]] = []
     for _ in range(IMPORTTIME_REPEATS):
         try:
-            proc = subprocess.run([python, "-X", "importtime", "-I", "-m", "crane.guard.hook"], input=stdin,
+            proc = subprocess.run([python, "-X", "importtime", "-I", "-c", HOOK_CODE], input=stdin,
                                   env=dict(env), cwd=cwd, capture_output=True, timeout=TIMEOUT, check=False)
         except subprocess.TimeoutExpired:
             continue
@@ -424,7 +427,7 @@ def main() -> int:
 
         from crane.guard.install import hook_command
 
-        hook = [python, "-I", "-m", "crane.guard.hook"]
+        hook = [python, "-I", "-c", HOOK_CODE]
         harmless = payload("git status", workdir)
         cases = [
             Case("python -c pass (baseline)", [python, "-c", "pass"], harmless, "baseline"),

@@ -26,7 +26,7 @@ ENTRY = "from crane.cli.main import entry; entry()"
 
 
 def _isolated_crane_importable() -> bool:
-    # The hook runs as `python -I -m crane.guard.hook`: crane must be installed, not on PYTHONPATH.
+    # The hook runs in isolated mode (`python -I -c ...`): crane must be installed, not on PYTHONPATH.
     probe = subprocess.run([sys.executable, "-I", "-c", "import crane.guard.hook"], capture_output=True, check=False)
     return probe.returncode == 0
 

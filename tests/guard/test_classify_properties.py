@@ -191,9 +191,14 @@ def test_never_raises_on_any_tool_call(tool_name: str, tool_input: dict[str, obj
         "bash -c '" + "bash -c \\'" * 50 + "ls" + "\\'" * 50 + "'",
         "echo " + "'a'\"b\"" * 20_000,
         "if true; then " * 500 + "ls" + "; fi" * 500,
+        "find . -exec " * 3000 + "ls",
+        "xargs " * 5000 + "ls",
+        "op run -- " * 3000 + "ls",
+        "sudo " * 5000 + "wrangler deploy",
     ],
     ids=["nested-$(", "nested-echo-$(", "nested-parens", "nested-braces", "long-pipeline", "many-words",
-         "one-huge-word", "nested-bash-c", "many-quotes", "nested-if"],
+         "one-huge-word", "nested-bash-c", "many-quotes", "nested-if", "nested-find-exec", "many-wrappers",
+         "nested-dashdash", "many-sudo"],
 )
 def test_pathological_input_is_bounded(command: str) -> None:
     start = time.perf_counter()

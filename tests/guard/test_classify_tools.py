@@ -100,7 +100,7 @@ def test_powershell_uses_the_shell_analysis() -> None:
     assert (kind, target) == ("external_write", "production")
 
 
-def test_tree_sitter_crashers_are_defused() -> None:
+def test_tree_sitter_crashers_are_defused(tmp_path: Path) -> None:
     # tree-sitter-bash 0.25.1 segfaults on some characters beyond U+FFFF after `{`.
     code = (
         "from crane.guard.classify import classify_command\n"
@@ -109,6 +109,6 @@ def test_tree_sitter_crashers_are_defused() -> None:
         "    for _ in range(20):\n"
         "        classify_command(text, cwd='/', config=GuardConfig(), environ={})\n"
     )
-    env = {"PYTHONPATH": str(REPO / "launcher"), "PATH": "/usr/bin:/bin", "HOME": str(REPO)}
+    env = {"PYTHONPATH": str(REPO / "launcher"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     result = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]

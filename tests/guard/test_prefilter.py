@@ -36,6 +36,14 @@ CLEARED = [
     "ruff check launcher >/dev/null",
     "jq .name package.json",
     "",
+    "git status",
+    "git status --short",
+    "git log --oneline -20",
+    "git diff HEAD~1 -- src/app.py",
+    "git show HEAD:README.md | head -5",
+    "git status && git diff --stat",
+    "git blame README.md",
+    "git rev-parse --abbrev-ref HEAD",
 ]
 
 NOT_CLEARED = [
@@ -44,7 +52,6 @@ NOT_CLEARED = [
     "w'r'angler deploy",
     '"wrangler" deploy',
     "WRANGLER deploy",
-    "git status",  # git is a rule's program: parsed, even for a read
     "curl https://example.com",
     "rm -rf x",
     "npm test",
@@ -89,6 +96,40 @@ NOT_CLEARED = [
     "drizzle-kit push",
     "git-lfs pull",
 ]
+
+
+# Read-only git calls the prefilter must NOT clear: the full parse decides.
+NOT_CLEARED_GIT = [
+    "git push",
+    "git status; git push origin main",
+    "git status && wrangler deploy",
+    "git -c alias.st=!sh st",
+    "git -C other status",
+    "/usr/bin/git status",
+    "./git status",
+    "git diff wrangler.toml",
+    "git log | xargs curl -X POST",
+    "git commit -m wip",
+    "gIt status",
+]
+
+
+@pytest.mark.parametrize("command", NOT_CLEARED_GIT)
+def test_git_calls_that_are_not_cleared(command: str) -> None:
+    assert not is_harmless(command, SENSITIVE)
+
+
+_GIT_READS = ["git status", "git log", "git diff", "git show", "git blame", "git describe", "git shortlog",
+              "git rev-parse", "git ls-files"]
+_GIT_TAILS = ["", " --short", " -5", " HEAD", " -- src", " deploy", " wrangler", " push", " --output=x",
+              " -c x", " 2>&1", " | head", " && ls", " ; git push", " | sh", " && npm publish"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_GIT_READS), st.sampled_from(_GIT_TAILS)), min_size=1, max_size=3),
+       st.sampled_from([" && ", "; ", " | ", " || "]))
+def test_cleared_git_reads_are_reads_for_the_full_classifier(parts: list[tuple[str, str]], joiner: str) -> None:
+    _assert_sound(joiner.join(a + b for a, b in parts))
 
 
 @pytest.mark.parametrize("command", CLEARED)
@@ -149,6 +190,14 @@ def _assert_sound(command: str) -> None:
 @example("ls & ")
 @example("A=1")
 @example("'' x")
+@example("./ +k0")  # found by hypothesis: `./` is not `.`
+@example("u\t==")  # tree-sitter-bash: a last argument `==` is a parse error
+@example("declare 1@2")
+@example("x=|3")
+@example("- t@2")
+@example("FOO=1 &>/dev/null")
+@example("2@")
+@example("?/")
 def test_prefilter_is_sound_on_shellish_text(command: str) -> None:
     _assert_sound(command)
 
@@ -171,23 +220,24 @@ def test_prefilter_is_sound_with_profile_rules() -> None:
     assert result.is_external_write and result.rule == "tool.ship"
 
 
-def test_plain_read_does_not_load_tree_sitter() -> None:
+def test_plain_read_does_not_load_tree_sitter(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from crane.guard.classify import classify\n"
         "from crane.guard.config import GuardConfig\n"
         "assert 'tree_sitter' not in sys.modules\n"
-        "r = classify('Bash', {'command': 'ls -la'}, cwd='/', config=GuardConfig(), environ={})\n"
-        "assert r.kind == 'read', r\n"
+        "for c in ('ls -la', 'git status', 'git log --oneline -5'):\n"
+        "    r = classify('Bash', {'command': c}, cwd='/', config=GuardConfig(), environ={})\n"
+        "    assert r.kind == 'read', r\n"
         "assert 'tree_sitter' not in sys.modules and 'tree_sitter_bash' not in sys.modules\n"
-        "r = classify('Bash', {'command': 'git status'}, cwd='/', config=GuardConfig(), environ={})\n"
+        "r = classify('Bash', {'command': 'npx wrangler deploy'}, cwd='/', config=GuardConfig(), environ={})\n"
         "assert 'tree_sitter._binding' in sys.modules\n"
     )
-    env = {"PYTHONPATH": str(REPO / "launcher"), "PATH": "/usr/bin:/bin", "HOME": str(REPO)}
+    env = {"PYTHONPATH": str(REPO / "launcher"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=REPO)
 
 
-def test_import_is_stdlib_and_crane_only() -> None:
+def test_import_is_stdlib_and_crane_only(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "before = set(sys.modules)\n"
@@ -197,5 +247,5 @@ def test_import_is_stdlib_and_crane_only() -> None:
         "third = sorted(m for m in new if m != 'crane' and m not in stdlib and not m.startswith('_'))\n"
         "assert not third, third\n"
     )
-    env = {"PYTHONPATH": str(REPO / "launcher"), "PATH": "/usr/bin:/bin", "HOME": str(REPO)}
+    env = {"PYTHONPATH": str(REPO / "launcher"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=REPO)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -135,3 +136,23 @@ def test_computed_words_match_any_subcommand() -> None:
     rule = next(r for r in RuleSet().for_program("wrangler") if r.name == "wrangler.deploy")
     verdict = evaluate(rule, [A(None, "$CMD")], RuleSet().facts("wrangler"))
     assert verdict is not None and verdict.kind == "external_write"
+
+
+def test_the_hook_reads_rules_from_the_parsed_toml_cache_not_tomllib(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from crane.guard.rules import shipped_rules; shipped_rules(); "
+            "print('tomllib' in sys.modules)")
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[2] / "launcher"), "CRANE_CACHE_DIR": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert first.stdout.strip() == "True"  # a cold cache parses with tomllib ...
+    assert second.stdout.strip() == "False"  # ... and every later run loads the cached table
+
+
+def test_cached_rules_equal_a_fresh_parse() -> None:
+    from crane.guard.rules import RULES_FILE, _shipped_document
+
+    with open(RULES_FILE, "rb") as fh:
+        assert _shipped_document() == tomllib.load(fh)

@@ -29,7 +29,7 @@ SHELLS = [s for s in ("sh", "dash", "bash") if shutil.which(s)]
 
 def test_hook_command_exact_form() -> None:
     assert hook_command("/opt/crane/bin/python") == (
-        "/opt/crane/bin/python -I -m crane.guard.hook || "
+        "/opt/crane/bin/python -I -c 'from crane.guard.hook import main; main()' || "
         '{ rc=$?; [ "$rc" -eq 2 ] || echo "crane guard failed to run (exit $rc); the tool call was blocked" >&2; '
         "exit 2; }"
     )
@@ -38,8 +38,8 @@ def test_hook_command_exact_form() -> None:
 def test_hook_command_quotes_odd_paths() -> None:
     odd = "/home/a b/it's $(rm -rf ~)/python"
     command = hook_command(odd)
-    assert command.startswith(shlex.quote(odd) + " -I -m crane.guard.hook ||")
-    assert shlex.split(command.split(" || ")[0]) == [odd, "-I", "-m", "crane.guard.hook"]
+    assert command.startswith(shlex.quote(odd) + " -I -c 'from crane.guard.hook import main; main()' ||")
+    assert shlex.split(command.split(" || ")[0]) == [odd, "-I", "-c", "from crane.guard.hook import main; main()"]
 
 
 def _script(tmp_path: Path, body: str) -> str:

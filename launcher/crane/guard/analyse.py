@@ -35,7 +35,7 @@ from crane.guard.prefilter import (
     sensitive_programs,
 )
 from crane.guard.rules import Arg, RuleSet, Verdict, evaluate, httpie_parts
-from crane.guard.shell import CANNOT_PARSE, TOO_COMPLEX, Block, Command, Pipeline, Problem, Word, joined, parse
+from crane.guard.shell import TOO_COMPLEX, Block, Command, Pipeline, Problem, Word, joined, parse
 from crane.guard.targets import mentions_production, url_target
 from crane.guard.wrangler import COMPUTED, ENV_VAR, wrangler_target
 from crane.guard.wrappers import SUBCOMMAND_WRAPPERS, WRAPPERS, Unwrapped, strip_package_version, unwrap, unwrap_env
@@ -94,9 +94,9 @@ class Ctx:
         self.depth = depth
         self.origin = origin  # where this text came from, e.g. 'package.json script "deploy"'
 
-    def child(self, *, origin: str | None = None, deeper: bool = False) -> Ctx:
-        depth = self.depth + (1 if deeper else 0)
-        return Ctx(self.cwd, dict(self.env), depth, self.origin if origin is None else origin)
+    def child(self) -> Ctx:
+        """The state a subshell starts with; what it changes stays in it."""
+        return Ctx(self.cwd, dict(self.env), self.depth, self.origin)
 
     def absorb(self, branch: Ctx, inherited: Mapping[str, str]) -> None:
         """After a branch that may or may not have run: every value it could leave counts."""
@@ -248,9 +248,7 @@ class Analyser:
         path = self.path(target, ctx.cwd)
         if path is None:
             return
-        content = None
-        if op in (">", ">|", "&>") and cmd.words:
-            content = self.output_of(Command(cmd.words, cmd.assignments, cmd.redirects), ctx).text
+        content = self.output_of(cmd, ctx).text if op in (">", ">|", "&>") and cmd.words else None
         self.written[os.path.normpath(path)] = content
 
     def read_file(self, word: Word, cwd: str | None) -> str | None:
@@ -317,6 +315,9 @@ class Analyser:
     # one command -----------------------------------------------------------------------------
 
     def invoke(self, inv: Invocation, ctx: Ctx) -> None:
+        if inv.depth > MAX_DEPTH:
+            self.problem(Problem(TOO_COMPLEX, inv.text), ctx)
+            return
         for _ in range(MAX_UNWRAP):
             if not inv.argv:
                 return
@@ -393,7 +394,6 @@ class Analyser:
             table[make] = self.make
         table["alias"] = self.alias
         table["trap"] = self.trap
-        table["busybox"] = self.busybox
         return table
 
     def change_directory(self, name: str, args: Sequence[Word], ctx: Ctx) -> None:
@@ -578,10 +578,6 @@ class Analyser:
         args = [w for w in inv.argv[1:] if w.value != "--"]
         if args and not (args[0].value or "").startswith("-"):
             self.shell_text(args[0], inv, ctx, "trap")
-
-    def busybox(self, name: str, inv: Invocation, ctx: Ctx) -> None:
-        if len(inv.argv) > 1:
-            self.invoke(inv.replace(argv=inv.argv[1:], depth=inv.depth + 1), ctx)
 
     def inline_code(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         """`python -c`, `node -e` ...: flag code that starts a program a rule knows about."""
@@ -843,5 +839,3 @@ def analyse_command(
     analyser.run_text(command, Ctx(cwd))
     return analyser.findings
 
-
-__all__ = ["CANNOT_PARSE", "TOO_COMPLEX", "Analyser", "Block", "analyse_command"]

@@ -16,8 +16,9 @@ A command is cleared only if ALL of these hold:
    side (a trailing `;` or `&` is fine), and every command starts (after `NAME=value` words)
    with a plain name (a letter, digit, `_ . /`, then also `+ -`) that is not a shell reserved word
    (`if`, `for`, `time`, ...), a declaration builtin (`export`, `declare`, ...) nor `.` (source).
-   No `=|` anywhere. (These exclusions follow tree-sitter-bash: whatever it cannot parse is an
-   external write for the classifier, so the prefilter must not clear it.)
+   No `=|` anywhere and no word starting with `=`. (These exclusions follow tree-sitter-bash:
+   what it cannot parse is an external write for the classifier, so the prefilter must not
+   clear it. The property test in tests/guard/test_prefilter.py found each of them.)
 3. No *sensitive program* is named anywhere, quotes removed and case ignored:
    - every program of the loaded rules (shipped and the profile's), e.g. wrangler, git, curl, rm;
    - shells and string runners (bash, sh, zsh, pwsh, eval, source, busybox), because their
@@ -40,6 +41,7 @@ from __future__ import annotations
 import os
 import re
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -95,17 +97,27 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./+-]*")
 _Token = tuple[str, str]  # (as written, quotes removed)
 
 
-_PROGRAM_LINE = re.compile(r"^program\s*=\s*(.*)$", re.MULTILINE)
-_QUOTED = re.compile(r'"([^"]+)"')
+# Subcommands that only read, for rule programs an agent calls all the time. A simple command
+# `git status ...` is cleared without parsing when the subcommand follows the plain program name
+# directly (no global options: `git -c alias.st='!sh ...' st` must still be parsed) and nothing
+# else in it names a sensitive program. The property tests hold the full classifier to it.
+READ_ONLY_SUBCOMMANDS: dict[str, frozenset[str]] = {
+    "git": frozenset({"status", "log", "diff", "show", "blame", "describe", "shortlog", "rev-parse", "ls-files"}),
+}
 
 
+@lru_cache(maxsize=1)
 def shipped_program_names() -> frozenset[str]:
-    """The `program` names in rules.toml (each `program = ...` entry is on one line)."""
-    with open(RULES_FILE, encoding="utf-8") as handle:
-        text = handle.read()
-    return frozenset(
-        name.lower() for line in _PROGRAM_LINE.findall(text) for name in _QUOTED.findall(line.split("#")[0])
-    )
+    """The `program` names in rules.toml (read through crane's parsed-TOML cache)."""
+    from crane._toml import load_toml
+
+    names: set[str] = set()
+    for rule in load_toml(RULES_FILE).get("rules", []):
+        program = rule.get("program") if isinstance(rule, dict) else None
+        for name in [program] if isinstance(program, str) else program if isinstance(program, list) else []:
+            if isinstance(name, str):
+                names.add(name.lower())
+    return frozenset(names)
 
 
 def rule_program_names(extra_rules: Sequence[Mapping[str, Any]] = ()) -> frozenset[str] | None:
@@ -142,7 +154,22 @@ def is_harmless(command: str, sensitive: Iterable[str]) -> bool:
         return False
     names = frozenset(sensitive)
     tokens = [token for segment in segments for token in segment]
+    if any(raw.startswith("=") for raw, _ in tokens):
+        return False  # a last argument `==` or `=~` is a tree-sitter-bash parse error
+    if any(_read_only_call(segment) for segment in segments):
+        # Judge everything but the cleared program names: `git status && wrangler deploy` still
+        # names wrangler, and `git diff wrangler.toml` names it too (conservatively).
+        tokens = [token for segment in segments for token in (segment[1:] if _read_only_call(segment) else segment)]
+        text = " ".join(raw for raw, _ in tokens)
     return _names_nothing(text, names) and not any(glob_could_name(value, names) for _, value in tokens)
+
+
+def _read_only_call(segment: list[_Token]) -> bool:
+    if len(segment) < 2:
+        return False
+    (raw_program, program), (_, subcommand) = segment[0], segment[1]
+    allowed = READ_ONLY_SUBCOMMANDS.get(program)
+    return allowed is not None and raw_program == program and subcommand in allowed
 
 
 def _segments(text: str) -> list[list[_Token]] | None:
@@ -238,7 +265,8 @@ def _names_nothing(text: str, names: frozenset[str]) -> bool:
 
 def command_basename(value: str) -> str:
     """The name a program is known by: `./node_modules/.bin/Wrangler.cmd` -> `wrangler`."""
-    base = value.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1].lower()
+    # `./` is a directory, not `.`: nothing is stripped before the last slash.
+    base = value.replace("\\", "/").rsplit("/", 1)[-1].lower()
     for suffix in (".exe", ".cmd", ".bat", ".ps1"):
         if base.endswith(suffix) and len(base) > len(suffix):
             return base[: -len(suffix)]

@@ -1,6 +1,6 @@
 """The guard's rules: loaded from the shipped `rules.toml` plus the profile's `[[guard.rules]]`.
 
-Rules are data. This module reads them (tomllib), validates them, merges profile rules over
+Rules are data. This module reads them (TOML, cached), validates them, merges profile rules over
 the shipped ones (a profile rule with the same name replaces every shipped entry of that name;
 profile rules are tried first) and evaluates one rule against one command's arguments.
 The file format is documented at the top of `rules.toml`.
@@ -156,67 +156,69 @@ class RuleSet:
 
 # loading -----------------------------------------------------------------------------------
 
-_HEADER = re.compile(r"^\[\[rules\]\]\s*$|^\[programs\.([A-Za-z0-9_.-]+)\]\s*$", re.MULTILINE)
-_PROGRAM_LINE = re.compile(r"^program\s*=\s*(.*)$", re.MULTILINE)
-_QUOTED = re.compile(r'"([^"]+)"')
-
-
 class _Source:
-    """The shipped rules file cut into entries, each parsed on first use."""
+    """The shipped rules, indexed by program; each entry is validated on first use.
 
-    def __init__(self, text: str) -> None:
-        self.rule_chunks: list[tuple[frozenset[str], str]] = []  # (programs, TOML body), in file order
-        self.program_chunks: dict[str, str] = {}
-        headers = list(_HEADER.finditer(text))
-        for index, header in enumerate(headers):
-            end = headers[index + 1].start() if index + 1 < len(headers) else len(text)
-            body = text[header.end() : end]
-            if header.group(1):
-                self.program_chunks[header.group(1)] = body
-            else:
-                programs = frozenset(
-                    n.lower() for line in _PROGRAM_LINE.findall(body) for n in _QUOTED.findall(line.split("#")[0])
-                )
-                self.rule_chunks.append((programs, body))
-        self.program_names = frozenset(p for programs, _ in self.rule_chunks for p in programs)
+    The file is read through crane's parsed-TOML cache (`crane._toml`): after the first run the
+    hook loads it with `marshal` instead of importing and running tomllib, which would cost
+    about half of what the hook spends on a parsed command.
+    """
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        raw_rules = document.get("rules", [])
+        if not isinstance(raw_rules, list) or not all(isinstance(t, dict) for t in raw_rules):
+            raise RuleError("rules.toml: `rules` must be an array of tables")
+        programs = document.get("programs", {})
+        if not isinstance(programs, dict):
+            raise RuleError("rules.toml: `programs` must be a table")
+        self.rule_tables: list[dict[str, Any]] = raw_rules
+        self.program_tables: dict[str, Any] = programs
+        self.rule_programs = [_programs_of(table) for table in raw_rules]
+        self.program_names = frozenset(p for names in self.rule_programs for p in names)
         self._parsed: dict[int, Rule] = {}
 
     def _rule(self, index: int) -> Rule:
         rule = self._parsed.get(index)
         if rule is None:
-            rule = self._parsed[index] = _rule(_loads(self.rule_chunks[index][1]), f"rules.toml rules[{index}]")
+            rule = self._parsed[index] = _rule(self.rule_tables[index], f"rules.toml rules[{index}]")
         return rule
 
     def rules_for(self, program: str) -> list[Rule]:
-        return [self._rule(i) for i, (programs, _) in enumerate(self.rule_chunks) if program in programs]
+        return [self._rule(i) for i, names in enumerate(self.rule_programs) if program in names]
 
     def all_rules(self) -> list[Rule]:
-        return [self._rule(i) for i in range(len(self.rule_chunks))]
+        return [self._rule(i) for i in range(len(self.rule_tables))]
 
     def facts(self, program: str) -> ProgramFacts:
-        body = self.program_chunks.get(program)
-        return _program_facts(_loads(body), f"programs.{program}") if body is not None else ProgramFacts()
+        table = self.program_tables.get(program)
+        if table is None:
+            return ProgramFacts()
+        return _program_facts(_table(table, f"programs.{program}"), f"programs.{program}")
 
 
-def _loads(text: str) -> dict[str, Any]:
-    import tomllib
+def _programs_of(table: Mapping[str, Any]) -> frozenset[str]:
+    value = table.get("program", ())
+    names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return frozenset(n.lower() for n in names if isinstance(n, str))
+
+
+def _shipped_document() -> dict[str, Any]:
+    from crane._toml import TomlError, load_toml
 
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        return load_toml(RULES_FILE)
+    except (TomlError, OSError) as exc:
         raise RuleError(f"rules.toml: {exc}") from None
 
 
 @lru_cache(maxsize=1)
 def _shipped_source() -> _Source:
-    with open(RULES_FILE, encoding="utf-8") as handle:
-        return _Source(handle.read())
+    return _Source(_shipped_document())
 
 
 def shipped_rules() -> RuleSet:
-    """The shipped rules, every entry parsed and validated now (the whole file, with tomllib)."""
-    with open(RULES_FILE, encoding="utf-8") as handle:
-        document = _loads(handle.read())
+    """The shipped rules, every entry parsed and validated now (the whole file)."""
+    document = _shipped_document()
     for name, table in _table(document.get("programs", {}), "programs").items():
         _program_facts(table, f"programs.{name}")
     raw_rules = document.get("rules", [])
@@ -398,7 +400,11 @@ def parse_args(words: Sequence[Arg], value_options: Sequence[str]) -> ParsedArgs
         i += 1
         if value is None:
             dynamic = True
-            positionals.append(word)
+            named = None if ended else re.match(r"(--?[A-Za-z][A-Za-z0-9-]*)=", word.raw)
+            if named:  # `--env=$TARGET`: that option, with a value computed at run time
+                options.append(Option(named.group(1), Arg(None, word.raw)))
+            else:
+                positionals.append(word)
         elif ended or value == "-" or not value.startswith("-"):
             positionals.append(word)
         elif value == "--":
