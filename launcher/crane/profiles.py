@@ -126,10 +126,10 @@ def _absolute(path: str) -> str:
     return os.path.realpath(os.path.expanduser(path))
 
 
-def parents(directory: str) -> list[str]:
-    """`directory` and each of its parents, nearest first."""
-    chain = [directory]
-    while (up := os.path.dirname(chain[-1])) != chain[-1]:
+def parents(directory: str, limit: int | None = None) -> list[str]:
+    """`directory` (made absolute) and each of its parents, nearest first; at most `limit` of them."""
+    chain = [os.path.abspath(directory)]
+    while (up := os.path.dirname(chain[-1])) != chain[-1] and (limit is None or len(chain) < limit):
         chain.append(up)
     return chain
 

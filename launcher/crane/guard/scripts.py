@@ -451,15 +451,9 @@ def read_text(path: str) -> str | None:
 
 
 def ancestors(start: str) -> list[str]:
-    out: list[str] = []
-    current = os.path.abspath(start)
-    for _ in range(MAX_PARENT_LEVELS):
-        out.append(current)
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    return out
+    from crane.profiles import parents
+
+    return parents(start, MAX_PARENT_LEVELS)
 
 
 def nearest_package_dir(cwd: str) -> str | None:

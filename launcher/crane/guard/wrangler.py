@@ -20,6 +20,7 @@ import os
 
 from crane._record import Record
 from crane.guard.targets import env_target, worst
+from crane.profiles import parents
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ def find_config(args: ParsedArgs, cwd: str | None) -> tuple[str, dict[str, Any] 
         return (full, read_config(full)) if os.path.isfile(full) else f"{path} does not exist"
     if base is None:
         return "the working directory is not known"
-    for directory in _ancestors(base):
+    for directory in parents(base, MAX_PARENT_LEVELS):
         if os.path.isfile(os.path.join(directory, REDIRECT_CONFIG)):
             return "the project deploys a generated config (.wrangler/deploy/config.json)"
         for name in CONFIG_NAMES:
@@ -144,18 +145,6 @@ def _join(base: str | None, path: str) -> str | None:
     if os.path.isabs(path):
         return os.path.normpath(path)
     return os.path.normpath(os.path.join(base, path)) if base is not None else None
-
-
-def _ancestors(start: str) -> list[str]:
-    out: list[str] = []
-    current = os.path.abspath(start)
-    for _ in range(MAX_PARENT_LEVELS):
-        out.append(current)
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    return out
 
 
 def read_config(path: str) -> dict[str, Any] | None:
