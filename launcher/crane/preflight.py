@@ -66,13 +66,28 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
     if required and names is not None:
         checks.append(Check("required keys", True, f"all {len(required)} present: {', '.join(required)}"))
 
+    found = {}
     for name in KNOWN_AGENTS if agent is None else (agent,):
         path = shutil.which(name, path=environ.get("PATH", os.defpath))
+        found[name] = path
         detail = path or f"not found (install: {KNOWN_AGENTS.get(name, 'check PATH')})"
         checks.append(Check(f"agent {name}", path is not None, detail, informational=agent is None))
 
+    if found.get("claude"):
+        checks.append(_guard_self_check(environ, informational=agent != "claude"))
     checks.extend(_guard_checks(environ))
     return Report(res, names, tuple(checks), tuple(notes), facts)
+
+
+def _guard_self_check(environ: Mapping[str, str], *, informational: bool) -> Check:
+    """What `crane launch claude` will verify before starting the agent."""
+    from crane.guard.install import hook_command, self_check
+
+    result = self_check(hook_command(), environ)
+    if result.ok:
+        return Check("guard", True, f"self-check passed: a production write from staging is denied "
+                     f"({result.seconds:.2f} s)", informational)
+    return Check("guard", False, "self-check FAILED: " + "; ".join(result.problems), informational)
 
 
 def _guard_checks(environ: Mapping[str, str]) -> list[Check]:

@@ -205,6 +205,10 @@ class CheckResult:
         return [f"{p.name}: {p.problem}" for p in self.probes if p.problem]
 
 
+# Claude Code (Node, `shell: true`) runs hook commands with /bin/sh, whatever PATH says.
+_SHELL = "/bin/sh" if os.path.exists("/bin/sh") else "sh"
+
+
 def _is_guard_failure(stderr: str) -> bool:
     return "crane guard error" in stderr or "crane guard failed to run" in stderr
 
@@ -225,7 +229,7 @@ def _probe(
     try:
         # Exactly as the client runs it: the shell-form command through `sh -c`, JSON on stdin.
         proc = subprocess.run(
-            ["sh", "-c", command],
+            [_SHELL, "-c", command],
             input=json.dumps(payload).encode(),
             capture_output=True,
             env=dict(env),

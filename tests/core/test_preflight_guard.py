@@ -1,0 +1,52 @@
+"""`crane preflight --agent claude` proves the guard works, as `crane launch claude` will."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.core.helpers import run_crane, write_venture
+
+
+@pytest.fixture
+def fake_claude(tmp_path: Path) -> str:
+    if subprocess.run([sys.executable, "-I", "-c", "import crane.guard.hook"], capture_output=True).returncode:
+        message = "crane is not installed in this interpreter (pip install -e .): the hook cannot run isolated"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    claude = bin_dir / "claude"
+    claude.write_text("#!/bin/sh\nexit 0\n")
+    claude.chmod(claude.stat().st_mode | stat.S_IXUSR)
+    return f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+
+
+def _guard_check(out: str) -> dict[str, object]:
+    return next(c for c in json.loads(out)["checks"] if c["name"] == "guard")
+
+
+def test_preflight_runs_the_guard_self_check(tmp_path: Path, fake_claude: str) -> None:
+    profiles = tmp_path / "profiles"
+    write_venture(profiles, "alpha")
+    result = run_crane("preflight", "-v", "alpha", "--profiles-dir", str(profiles), "--agent", "claude", "--json",
+                       env={"PATH": fake_claude})
+    assert result.rc == 0, result.err
+    assert _guard_check(result.out)["ok"] is True
+
+
+def test_a_broken_guard_fails_preflight(tmp_path: Path, fake_claude: str) -> None:
+    profiles = tmp_path / "profiles"
+    write_venture(profiles, "alpha")
+    result = run_crane("preflight", "-v", "alpha", "--profiles-dir", str(profiles), "--agent", "claude", "--json",
+                       env={"PATH": fake_claude, "CRANE_STATE_URL": "redis://127.0.0.1:9/0"})
+    assert result.rc == 1
+    check = _guard_check(result.out)
+    assert check["ok"] is False and "self-check FAILED" in str(check["detail"])
