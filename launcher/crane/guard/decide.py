@@ -24,6 +24,7 @@ from crane._record import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Literal
 
     from crane.guard.config import GuardConfig
@@ -53,9 +54,18 @@ UNANALYSED_MARKERS = (
 MAX_WHAT = 300  # characters of the command quoted in a reason
 
 _FURTHER = (
-    "Every further write to an external system in this run is intercepted too (local files are not); "
+    "Every further write to an external system in this run is intercepted too{window} (local files are not); "
     "do not record this step as done or write anything that depends on it."
 )
+
+
+def _further(config: GuardConfig, cause: str) -> str:
+    """The promise about later writes, exactly as long as it holds: a whole dry run (`run`) holds
+    for the run; a sticky flag lasts `sticky_ttl_seconds`, renewed by every interception."""
+    if cause == "run":
+        return _FURTHER.format(window="")
+    minutes = max(1, round(config.sticky_ttl_seconds / 60))
+    return _FURTHER.format(window=f" for at least the next {minutes} min (renewed by every intercepted write)")
 
 
 class Verdict(Record):
@@ -89,10 +99,16 @@ def deciding_finding(c: Classification) -> Finding | None:
     return c.findings[0] if c.findings else None
 
 
-def describe(c: Classification, command: str) -> str:
-    """What would have run, for a reason: the deciding simple command, else the tool summary."""
+def describe(c: Classification, command: str, redact: Callable[[str], str] | None = None) -> str:
+    """What would have run, for a reason: the deciding simple command, else the tool summary.
+
+    `redact` runs BEFORE the text is shortened: clipping first could cut a secret in half and
+    leave its first part where no redaction recognises it.
+    """
     f = deciding_finding(c)
     what = (f.text if f and f.text else command).strip() or "(empty command)"
+    if redact is not None:
+        what = redact(what)
     what = " ".join(what.split())  # a reason is one line, whatever the command's layout
     return what if len(what) <= MAX_WHAT else what[: MAX_WHAT - 1] + "…"
 
@@ -125,14 +141,16 @@ _CAUSE_TEXT: dict[DryRunCause, str] = {
 }
 
 
-def decide(c: Classification, config: GuardConfig, *, sticky_active: bool, command: str = "") -> Verdict:
+def decide(c: Classification, config: GuardConfig, *, sticky_active: bool, command: str = "",
+           redact: Callable[[str], str] | None = None) -> Verdict:
     """The verdict on one classified tool call.
 
     `sticky_active` is the run's sticky dry-run flag; it only matters for external writes, so
     the caller may pass False without a lookup for anything else. `command` is the tool call's
-    short summary, used when the classification carries no finding to quote.
+    short summary, used when the classification carries no finding to quote. `redact` masks
+    secret values in the quoted command (see `describe`).
     """
-    what = describe(c, command)
+    what = describe(c, command, redact)
     if c.kind == "read":
         return Verdict("allow", "read", c.rule)
 
@@ -164,7 +182,8 @@ def decide(c: Classification, config: GuardConfig, *, sticky_active: bool, comma
             )
         return Verdict(
             "intercepted",
-            f"crane dry-run: NOT executed: {what} ({_CAUSE_TEXT[cause]}). Nothing was written.{_whole(c)} {_FURTHER}",
+            f"crane dry-run: NOT executed: {what} ({_CAUSE_TEXT[cause]}). Nothing was written.{_whole(c)} "
+            f"{_further(config, cause)}",
             c.rule,
             activate_sticky=True,
             dry_run=cause,

@@ -368,15 +368,15 @@ def _evaluate(
         store = open_state(config, timeout=min(1.0, deadline / 3))
         try:
             sticky = store.is_dry_run_active(run_id)
-            verdict = decide(classification, config, sticky_active=sticky, command=ctx.command)
+            verdict = decide(classification, config, sticky_active=sticky, command=ctx.command, redact=ctx.redact)
             if verdict.activate_sticky:
                 newly_set = store.activate_dry_run(run_id, config.sticky_ttl_seconds)
         finally:
             store.close()
     else:
-        verdict = decide(classification, config, sticky_active=False, command=ctx.command)
+        verdict = decide(classification, config, sticky_active=False, command=ctx.command, redact=ctx.redact)
 
-    reason = ctx.redact(_clip(verdict.reason))
+    reason = _clip(ctx.redact(verdict.reason))  # redact first: a clipped secret escapes redaction
     record: dict[str, Any] = _audit_base(ctx)
     record.update(
         cwd=call.cwd,
@@ -429,7 +429,7 @@ def _audit_base(ctx: _Context) -> dict[str, Any]:
         "run_id": ctx.run_id,
         "session_id": ctx.session_id,
         "tool": ctx.tool,
-        "command": clip(ctx.command) if ctx.command is not None else None,
+        "command": clip(ctx.redact(ctx.command)) if ctx.command is not None else None,
         "venture": ctx.venture,
         "env": ctx.env,
     }
@@ -505,7 +505,7 @@ def guard_failure(ctx: _Context, exc: BaseException) -> HookResult:
     try:
         import traceback
 
-        trace = "".join(traceback.format_exception(exc))[-3000:]
+        trace = ctx.redact("".join(traceback.format_exception(exc)))[-3000:]
         note = _raise_alert(ctx, "guard_error", error, extra={"traceback": trace})
     except BaseException as alert_exc:
         note = f"alert could NOT be recorded: {describe_error(alert_exc)}"
@@ -521,7 +521,7 @@ def guard_failure(ctx: _Context, exc: BaseException) -> HookResult:
             append_audit(state_dir, record)
         except BaseException:  # noqa: S110 (already blocking and alerting; nothing more to do)
             pass
-    return HookResult(EXIT_BLOCK, stderr=_clip(message) + "\n" + ctx.redact(f"({note})") + "\n")
+    return HookResult(EXIT_BLOCK, stderr=_clip(ctx.redact(message)) + "\n" + ctx.redact(f"({note})") + "\n")
 
 
 # ---------------------------------------------------------------------------------------------

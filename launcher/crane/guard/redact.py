@@ -131,9 +131,12 @@ class Redactor:
         if not text:
             return text
         # Exact values first: a pattern could split an injected value and leave half of it.
+        # Case-insensitively: derived text can change the case (a URL host is lower-cased).
+        lowered = text.lower()
         for value, name in self._secrets:
-            if value in text:
-                text = text.replace(value, f"[REDACTED:{name}]")
+            if value.lower() in lowered:
+                text = re.sub(re.escape(value), f"[REDACTED:{name}]", text, flags=re.IGNORECASE)
+                lowered = text.lower()
         return redact_patterns(text)
 
     def redact_obj(self, value: Any) -> Any:
