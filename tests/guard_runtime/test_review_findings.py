@@ -83,3 +83,11 @@ def test_sticky_interception_states_its_window() -> None:
 def test_a_whole_dry_run_promises_the_whole_run() -> None:
     reason = decide(_write(), GuardConfig(dry_run=True), sticky_active=False).reason
     assert "intercepted too (local files are not)" in reason
+
+
+def test_an_mcp_query_tool_is_a_write_in_a_dry_run() -> None:
+    from crane.guard.classify import classify
+
+    c = classify("mcp__cf__d1_query", {"sql": "DROP TABLE users"}, cwd="/", config=GuardConfig(), environ={})
+    assert c.kind == "external_write"
+    assert decide(c, GuardConfig(dry_run=True), sticky_active=False).decision == "intercepted"

@@ -36,6 +36,8 @@ DEFAULT_MCP_WRITE_PATTERNS = (
     "*create*", "*update*", "*delete*", "*put*", "*write*", "*insert*", "*upsert*", "*remove*",
     "*deploy*", "*publish*", "*push*", "*send*", "*post*", "*set*", "*execute*", "*exec*", "*run*",
     "*upload*", "*merge*", "*drop*", "*patch*", "*add*", "*migrate*", "*rollback*",
+    # Query/SQL tools run whatever statement they are given (`d1_query` with DROP TABLE).
+    "*query*", "*sql*",
 )
 
 
