@@ -148,7 +148,7 @@ def login(
         raise SecretsError(
             f"cannot store Infisical credentials for venture {res.venture}: {store.unavailable_reason}",
             f"set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} in the environment instead, or install a "
-            "keyring backend (e.g. gnome-keyring / KWallet, or keyrings.alt for a file)",
+            "system keyring (GNOME Keyring / KWallet via Secret Service, macOS Keychain, Windows Credential Manager)",
         )
     cid = (client_id or prompt_client_id(f"Infisical machine identity client ID for {res.venture}: ")).strip()
     if not cid:
