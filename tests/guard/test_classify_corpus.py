@@ -101,7 +101,7 @@ CORPUS: list[tuple[str, str, str, str | None, str]] = [
     ("env -u CLOUDFLARE_ENV wrangler deploy", X, STAG, "wrangler.deploy", "staged"),
     ('wrangler deploy --env=""', X, PROD, "wrangler.deploy", "prod"),
     ('wrangler deploy --env=""', X, STAG, "wrangler.deploy", "staged"),
-    ("wrangler deploy --env $TARGET", X, UNK, "wrangler.deploy", "staged"),
+    ("wrangler deploy --env $TARGET", X, PROD, "wrangler.deploy", "staged"),  # computed: assumed production
     # --- wrangler: no environment, judged from the config ----------------------------------------
     ("wrangler deploy", X, PROD, "wrangler.deploy", "prod"),
     ("wrangler deploy", X, STAG, "wrangler.deploy", "staged"),

@@ -91,3 +91,15 @@ def test_an_mcp_query_tool_is_a_write_in_a_dry_run() -> None:
     c = classify("mcp__cf__d1_query", {"sql": "DROP TABLE users"}, cwd="/", config=GuardConfig(), environ={})
     assert c.kind == "external_write"
     assert decide(c, GuardConfig(dry_run=True), sticky_active=False).decision == "intercepted"
+
+
+@pytest.mark.parametrize("tool", ["bash", "BASH", "Bash "])
+def test_tool_name_variants_are_guarded_like_bash(tmp_path: Path, tool: str) -> None:
+    payload = json.dumps({"session_id": "s", "cwd": str(tmp_path), "hook_event_name": "PreToolUse",
+                          "tool_name": tool, "tool_input": {"command": "npx wrangler deploy --env production"},
+                          "tool_use_id": "t"})
+    env = {**os.environ, "PYTHONPATH": str(LAUNCHER), "CRANE_STATE_DIR": str(tmp_path / "s"), "CRANE_RUN_ID": "r",
+           "CRANE_ENV": "dev"}
+    proc = subprocess.run([sys.executable, "-c", "from crane.guard.hook import main; main()"], input=payload.encode(),
+                          capture_output=True, env=env, timeout=30, check=False)
+    assert proc.returncode == 2 and b"NOT executed" in proc.stderr

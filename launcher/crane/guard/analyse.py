@@ -9,8 +9,16 @@ The walk follows the shell's semantics where they matter for the verdict:
   shows; shell strings (`bash -c`, `su -c`, `env -S`, `watch`), heredocs and piped text fed to a
   shell, package.json scripts, Makefile recipes and sourced files are parsed in turn;
 - what cannot be known (a program name computed at run time, `eval`, a script piped in from the
-  network) is an external write with an unknown target, or production if its text names
-  production.
+  network, a parse error, text past the caps, a NUL byte) is an external write with an unknown
+  target, or production if its text names production anywhere: the whole text is scanned (up to
+  `MAX_MENTION_SCAN`; a longer text is assumed to name production);
+- the wrangler environment computed at run time is assumed to be production (see
+  `crane.guard.wrangler`). `CLOUDFLARE_ENV` becomes `COMPUTED` when something the text does not
+  show may assign it: `read`/`printf -v`/`mapfile`/`readarray`/`getopts` naming it (or a
+  computed name), `export`/`declare`/`typeset`/`local`/`readonly`/`set` with a computed word,
+  any assignment after a nameref (`declare -n`), `${CLOUDFLARE_ENV:=…}`, `eval`, a `source`d file
+  that cannot be read, a `for` loop over it; and the last stage of a pipeline may run in this
+  shell (`lastpipe`), so what it sets counts afterwards.
 
 Every nested text and every hop costs depth; past the caps the verdict is "too complex to
 analyse" (an external write), never a hang.
@@ -53,6 +61,12 @@ if TYPE_CHECKING:
 MAX_DEPTH = 10  # nested shell texts, scripts and wrapper hops
 MAX_TEXTS = 64  # nested texts parsed for one tool call
 MAX_UNWRAP = 24  # wrappers around one command
+MAX_MENTION_SCAN = 1024 * 1024  # longer unanalysable text is assumed to name production
+NAMEREF = "\x00nameref"  # Ctx.env key: a nameref exists, so any assignment may set any variable
+# Builtins that assign variables named in their arguments (`read X`, `printf -v X`, ...).
+ASSIGNING_BUILTINS = frozenset({"read", "printf", "mapfile", "readarray", "getopts"})
+DECLARATION_BUILTINS = frozenset({"export", "declare", "typeset", "local", "readonly", "set"})
+_ASSIGN_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=")
 
 # Built-in rule names for verdicts that come from the shell itself rather than rules.toml.
 RULE_PARSE_ERROR = "shell.parse-error"
@@ -137,6 +151,9 @@ class Invocation(Record):
                   strip_version=strip_version, depth=depth)
 
 
+# `${NAME:=value}` / `${NAME=value}` assign NAME while expanding.
+_ASSIGNING_EXPANSION = re.compile(r"\$\{[!#]?[A-Za-z_][A-Za-z0-9_]*(?:\[[^]]*\])?:?=")
+
 _PWSH_VALUE_OPTIONS = frozenset({
     "-executionpolicy", "-ex", "-ep", "-workingdirectory", "-wd", "-configurationname", "-config",
     "-inputformat", "-inp", "-if", "-outputformat", "-o", "-of", "-windowstyle", "-w", "-settingsfile",
@@ -175,7 +192,7 @@ class Analyser:
 
     def run_text(self, text: str, ctx: Ctx) -> None:
         if ctx.depth > MAX_DEPTH or self.texts >= MAX_TEXTS:
-            self.problem(Problem(TOO_COMPLEX, text[:200]), ctx)
+            self.problem(Problem(TOO_COMPLEX, text), ctx)
             return
         self.texts += 1
         self.walk(parse(text), ctx, None)
@@ -187,10 +204,15 @@ class Analyser:
             self.command(stmt, ctx, stdin)
         elif isinstance(stmt, Pipeline):
             previous: Stmt | None = None
+            last = ctx
             for stage in stmt.stages:
                 piped = self.output_of(previous, ctx) if previous is not None else stdin
-                self.walk(stage, ctx.child(), piped)
+                last = ctx.child()
+                self.walk(stage, last, piped)
                 previous = stage
+            if last is not ctx:
+                # With `shopt -s lastpipe` the last stage runs in this shell: its changes may stay.
+                ctx.absorb(last, self.environ)
         else:
             self.block(stmt, ctx, stdin)
 
@@ -204,9 +226,13 @@ class Analyser:
             ctx.absorb(inner, self.environ)
 
     def command(self, cmd: Command, ctx: Ctx, stdin: Input | None) -> None:
+        if _ASSIGNING_EXPANSION.search(cmd.text) and (ENV_VAR in cmd.text or NAMEREF in ctx.env):
+            ctx.env[ENV_VAR] = frozenset({COMPUTED})  # `: ${CLOUDFLARE_ENV:=production}`
         if cmd.form in ("assign", "declare"):
             for name, word in cmd.assignments:
-                ctx.env[name] = frozenset({word.value if word.value is not None else COMPUTED})
+                self.assign(ctx.env, name, word)
+            if cmd.form == "declare":
+                self.declaration(cmd.words[1:], ctx)
             return
         if cmd.form == "unset":
             for word in cmd.words[1:]:
@@ -218,9 +244,43 @@ class Analyser:
             return
         env = dict(ctx.env)
         for name, word in cmd.assignments:
-            env[name] = frozenset({word.value if word.value is not None else COMPUTED})
+            self.assign(env, name, word)
         inv = Invocation(cmd.words, ctx.cwd, cmd.text, env, stdin=own_input or stdin, depth=ctx.depth)
         self.invoke(inv, ctx)
+
+    @staticmethod
+    def assign(env: dict[str, frozenset[str | None]], name: str, word: Word) -> None:
+        env[name] = frozenset({word.value if word.value is not None else COMPUTED})
+        if NAMEREF in env and name != ENV_VAR:
+            env[ENV_VAR] = frozenset({COMPUTED})  # `declare -n r=CLOUDFLARE_ENV; r=production`
+
+    def declaration(self, words: Sequence[Word], ctx: Ctx) -> None:
+        """`export`/`declare`/... arguments that are not parsed assignments.
+
+        `export 'CLOUDFLARE_ENV=x'` assigns; a computed word (`export $(cat .env)`) may assign
+        anything; `-n` (`declare -n r=CLOUDFLARE_ENV`) makes later assignments reach other names.
+        """
+        for word in words:
+            value = word.value
+            if value is None:
+                ctx.env[ENV_VAR] = frozenset({COMPUTED})
+                continue
+            if value.startswith(("-", "+")) and "n" in value[1:] and not value.startswith("--"):
+                ctx.env[NAMEREF] = frozenset({COMPUTED})
+                ctx.env[ENV_VAR] = frozenset({COMPUTED})
+                continue
+            match = _ASSIGN_NAME.match(value)
+            if match:
+                self.assign(ctx.env, match.group(1), Word(value[match.end() :], word.raw))
+
+    def dynamic_assignment(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`read X`, `printf -v X`, `mapfile X`, `getopts o X`, `export …` reached through a wrapper."""
+        args = inv.argv[1:]
+        if name in DECLARATION_BUILTINS:
+            self.declaration(args if name != "set" else [w for w in args if w.value is None], ctx)
+            return
+        if any(w.value is None or ENV_VAR in w.value for w in args):
+            ctx.env[ENV_VAR] = frozenset({COMPUTED})
 
     def redirects(self, cmd: Command, ctx: Ctx) -> Input | None:
         """Record writes to files; return what the command reads if a redirect says so."""
@@ -306,8 +366,14 @@ class Analyser:
         self.unknowable(problem.text, problem.reason, rule, "", ctx)
 
     def unknowable(self, text: str, reason: str, rule: str, program: str, ctx: Ctx) -> None:
-        """An external write we cannot see into: unknown target, production if the text names it."""
-        mention = mentions_production([text], self.config)
+        """An external write we cannot see into: unknown target, production if the text names it.
+
+        The whole text is scanned: padding must not hide `--env production` behind a prefix.
+        """
+        if len(text) > MAX_MENTION_SCAN:
+            mention: str | None = "too long to scan for production: assumed production"
+        else:
+            mention = mentions_production([text], self.config)
         target: Target = "production" if mention else "unknown"
         why = f"{reason}; {mention}" if mention else reason
         self.add("external_write", target, rule, program, text, why, ctx)
@@ -365,6 +431,8 @@ class Analyser:
         if handler is not None:
             handler(name, inv, ctx)
             return None
+        if name in ASSIGNING_BUILTINS or name in DECLARATION_BUILTINS:
+            self.dynamic_assignment(name, inv, ctx)
         if name in INTERPRETERS:
             self.inline_code(name, inv, ctx)
         head = inv.argv[0].value or ""
@@ -543,11 +611,15 @@ class Analyser:
         if path is None:
             reason = "script path computed at run time" if word.value is None else "script directory not known"
             self.unknowable(inv.text, reason, RULE_COMPUTED, word.raw, ctx)
+            if same_shell:
+                self.forget_environment(ctx)
             return
         text = self.read_file(word, inv.cwd)
         if text is None:
             # Missing, unreadable, or written by this very command with content we cannot see.
             self.unknowable(inv.text, f"cannot read script {word.raw}", RULE_COMPUTED, word.raw, ctx)
+            if same_shell:
+                self.forget_environment(ctx)
             return
         origin = f"script {word.value}"
         if same_shell:
@@ -567,6 +639,13 @@ class Analyser:
 
     def evaluate_string(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         self.unknowable(inv.text, f"{name} runs a command built at run time", RULE_COMPUTED, name, ctx)
+        self.forget_environment(ctx)
+
+    @staticmethod
+    def forget_environment(ctx: Ctx) -> None:
+        """Code we cannot see ran in this shell (`eval`, an unreadable `source`): it may set anything."""
+        ctx.env[ENV_VAR] = frozenset({COMPUTED})
+        ctx.env[NAMEREF] = frozenset({COMPUTED})
 
     def alias(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         for word in inv.argv[1:]:
@@ -755,7 +834,8 @@ class Analyser:
         kind: Kind = verdict.kind
         target: Target
         if rule.target == "wrangler":
-            target, why = wrangler_target(verdict.args, self.env_values(inv, ENV_VAR), inv.cwd, self.config)
+            env = self.env_values(inv, ENV_VAR)
+            target, why = wrangler_target(verdict.args, env, inv.cwd, self.config, unseen=inv.extra_args)
         elif rule.target == "url":
             target, why = url_target(self.urls(verdict), self.config)
             if target == "local":

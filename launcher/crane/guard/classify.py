@@ -58,6 +58,8 @@ RULE_FILE_EDIT = "file.edit"
 RULE_MCP_WRITE = "mcp.write"
 RULE_TOOL_WRITE = "tool.write"
 RULE_MALFORMED = "tool.malformed"
+# Built-in tool names by their case-folded, stripped form: `bash`, `BASH` and `"Bash "` are Bash.
+_CANONICAL = {name.lower(): name for name in (*SHELL_TOOLS, *EDIT_TOOLS, *READ_TOOLS)}
 _EDITOR_WORDS = ("edit", "write", "patch", "notebook", "create", "delete", "move", "rename")
 _PATH_FIELDS = ("file_path", "path", "notebook_path", "filePath")
 
@@ -72,6 +74,7 @@ def classify(
 ) -> Classification:
     """What this tool call would do, and where. `environ` defaults to the hook's environment."""
     environ = os.environ if environ is None else environ
+    tool_name = canonical_tool_name(tool_name)
     if not isinstance(tool_input, Mapping):
         return _malformed(tool_name, "tool input is not an object")
     if tool_name in SHELL_TOOLS:
@@ -86,6 +89,16 @@ def classify(
     if tool_name in READ_TOOLS:
         return _read(tool_name, "read-only tool")
     return _unknown_tool(tool_name, tool_input, config)
+
+
+def canonical_tool_name(tool_name: str) -> str:
+    """A built-in tool's name as Claude Code spells it, whatever its case and surrounding blanks.
+
+    Other names (MCP tools included) are returned unchanged.
+    """
+    if not isinstance(tool_name, str):
+        return str(tool_name)
+    return _CANONICAL.get(tool_name.strip().lower(), tool_name)
 
 
 def classify_command(
@@ -142,11 +155,14 @@ def _matches(server: str, tool: str, patterns: tuple[str, ...]) -> str | None:
     return None
 
 
-def _strings(value: object, limit: int = 2000) -> list[str]:
-    """The string leaves of a JSON-like value (bounded), for production mentions."""
+def _strings(value: object) -> list[str]:
+    """Every string leaf of a JSON-like value, for production mentions.
+
+    Not capped: the value is already in memory, and a cap would let padding hide a mention.
+    """
     out: list[str] = []
     stack = [value]
-    while stack and len(out) < limit:
+    while stack:
         item = stack.pop()
         if isinstance(item, str):
             out.append(item)

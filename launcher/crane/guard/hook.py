@@ -171,6 +171,11 @@ def summarize(tool_name: str, tool_input: Mapping[str, Any]) -> str:
     shape means the client changed under us, and that must block, not pass.
     """
 
+    # `bash`, `BASH ` are checked like `Bash`, as the classifier treats them (without importing
+    # it here: a classifier that cannot load must fail with its own message, later).
+    tool_name = next((t for t in (*SHELL_TOOLS, *FILE_TOOLS, "NotebookEdit")
+                      if t.lower() == tool_name.strip().lower()), tool_name)
+
     def need(key: str) -> str:
         value = tool_input.get(key)
         if not isinstance(value, str):

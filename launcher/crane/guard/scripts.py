@@ -219,10 +219,12 @@ def _npm_exec(words: Sequence[Word], split: _Split, where: _Where) -> list[PmCal
     shell = _value(split.options, frozenset({"-c", "--call"}))
     if shell is not None:
         calls.append(_call("shell", (shell,), where))
-    if split.after_dashdash:
-        calls.append(_call("argv", split.after_dashdash, where))
-        return calls
     command = split.positionals[1:]
+    if split.after_dashdash:
+        # npm stops reading its own options at `--`; the positionals before it (the package or
+        # program, `npm exec wrangler -- deploy`) and the words after it form the command.
+        calls.append(_call("argv", (*command, *split.after_dashdash), where))
+        return calls
     if command:
         # Without `--`, npm may take the options for itself or pass them on: consider both.
         start = next(i for i, w in enumerate(words) if w is command[0])

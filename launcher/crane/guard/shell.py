@@ -196,9 +196,16 @@ def _fast_parser() -> Parser:
 
 
 def parse(source: str) -> Block:
-    """The statements of `source`; parse errors and caps show up as `Problem` items."""
+    """The statements of `source`; parse errors and caps show up as `Problem` items.
+
+    A `Problem` for the whole text carries the whole text: the analyser scans all of it for
+    production mentions (padding must not push `--env production` out of sight).
+    """
     if len(source) > MAX_SOURCE_CHARS:
-        return Block((Problem(TOO_COMPLEX, source[:200]),))
+        return Block((Problem(TOO_COMPLEX, source),))
+    if "\x00" in source:
+        # A NUL byte: the shell would truncate the text or refuse it, tree-sitter reads on. Unanalysable.
+        return Block((Problem(CANNOT_PARSE, source),))
     if not source.isascii():
         # tree-sitter-bash 0.25.1 can crash (SIGSEGV) on some characters beyond U+FFFF after a
         # `{` (e.g. "{\U00100000"). To bash they are plain word characters, as is U+FFFD.
@@ -210,10 +217,11 @@ def parse(source: str) -> Block:
     try:
         body = converter.block(root, 0, "sequence")
     except (_TooComplex, RecursionError):
-        return Block((Problem(TOO_COMPLEX, source[:200]),))
+        return Block((Problem(TOO_COMPLEX, source),))
     if root.has_error:
         # Keep what did parse: a production deploy next to a syntax error is still a production deploy.
-        return Block((Problem(CANNOT_PARSE, source[:200]), body))
+        # (The ERROR nodes inside keep a short text: this whole-text Problem covers their mentions.)
+        return Block((Problem(CANNOT_PARSE, source), body))
     return body
 
 
@@ -277,6 +285,12 @@ class _Converter:
 
     def block(self, node: Node, depth: int, scope: Scope) -> Block:
         items: list[Stmt] = []
+        if node.type == "for_statement":
+            # `for X in …` / `select X in …` assign X on each pass: a value known only at run time.
+            variable = node.child_by_field_name("variable")
+            if variable is not None:
+                name = _text(variable)
+                items.append(Command((), ((name, Word(None, name)),), (), _text(node)[:200], "assign"))
         for child in node.children:
             if child.type in _STATEMENT_TYPES:
                 items.append(self.stmt(child, depth + 1))
@@ -338,6 +352,9 @@ class _Converter:
         name_node = node.child_by_field_name("name")
         value_node = node.child_by_field_name("value")
         name = _text(name_node) if name_node is not None else ""
+        if _text(node)[len(name) : len(name) + 2] == "+=":
+            # `X+=more` appends to whatever X holds: computed.
+            return name, Word(None, _text(node))
         if value_node is None:
             return name, Word("", "")
         return name, self.word(value_node, depth + 1)

@@ -10,6 +10,22 @@ wrangler.json / wrangler.jsonc / wrangler.toml in the working directory or above
 defines one of the production environments (`[env.production]`), the top level is the staging
 default; otherwise the top level *is* production. No config found: unknown.
 
+Computed at run time means production. When the environment could have been set or changed by
+something the text does not show, a staging session must not be able to reach production
+through it, so the target is production ("environment computed at run time: assumed
+production"):
+
+- a computed `--env` value (`--env $E`, `--env prod$(…)uction`, a `for` variable);
+- a `CLOUDFLARE_ENV` that something dynamic may have assigned (`CLOUDFLARE_ENV=$E`, `read`,
+  `printf -v`, `mapfile`, `getopts`, a nameref, `export $(cat .env)`, `eval`, an unreadable
+  `source`: the analyser records these as `COMPUTED`);
+- a word the shell may turn into options: an unquoted expansion or glob anywhere (`$A` with
+  `A='--env production'`; word splitting), or a computed argument that may start with `-`
+  (`"$A"`);
+- arguments the guard cannot see (`xargs`, `parallel`, `find -exec`: `unseen`), including the
+  `{}` placeholders they fill in;
+- a computed `--config` / `--cwd` when the top level decides.
+
 Standard library only.
 """
 
@@ -49,41 +65,117 @@ class EnvChoice(Record):
         self._set(name=name, source=source)
 
 
+COMPUTED = "\x00computed"
+ASSUMED = "environment computed at run time: assumed production"
+OPEN_ARGS = "arguments computed at run time may select the environment: assumed production"
+UNSEEN_ARGS = "arguments supplied at run time (xargs, -exec) may select the environment: assumed production"
+
+
 def wrangler_target(
     args: ParsedArgs,
     cloudflare_env: frozenset[str | None],
     cwd: str | None,
     config: GuardConfig,
+    *,
+    unseen: bool = False,
 ) -> tuple[Target, str]:
     """(target, why) for a wrangler command with these arguments.
 
     `cloudflare_env` holds the values CLOUDFLARE_ENV may have for this command (None: unset;
     several when the command string sets it on some paths only; `COMPUTED` when computed).
+    `unseen`: more arguments are appended at run time (xargs). Anything computed that could pick
+    the environment makes the target production (see the module docstring).
     """
+    if unseen:
+        return "production", UNSEEN_ARGS
     choices = _choices(args, cloudflare_env)
     if choices is None:
-        return "unknown", "--env computed at run time"
+        return "production", ASSUMED
+    if _may_add_options(args):
+        return "production", OPEN_ARGS
     judged = [_judge(choice, args, cwd, config) for choice in choices]
     target = worst(t for t, _ in judged)
     why = next(w for t, w in judged if t == target)
-    if args.dynamic and not args.values(("--env", "-e")) and target in ("staging", "local"):
-        return "unknown", "arguments computed at run time may select another environment"
     return target, why
 
 
-COMPUTED = "\x00computed"
+_GLOBS = frozenset("*?[{")
+
+
+def _may_add_options(args: ParsedArgs) -> bool:
+    """Could the shell turn some argument into options (`--env production`) the text does not show?"""
+    if any(_opens(p.raw, computed=p.value is None) for p in args.positionals):
+        return True
+    return any(o.value is not None and _opens(o.value.raw, computed=False) for o in args.options)
+
+
+def _opens(raw: str, *, computed: bool) -> bool:
+    """Could this word (`raw`, as written) expand into options?
+
+    An unquoted `$…`/backtick (word splitting), a glob or brace expansion with no static prefix,
+    or a computed word whose value may start with `-` (`"$A"`).
+    """
+    first: str | None = None  # the first character of the value; "" when that is computed
+    quote = ""
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if quote == "'":
+            if ch == "'":
+                quote = ""
+            elif first is None:
+                first = ch
+        elif ch == "\\" and i + 1 < len(raw):
+            i += 1
+            if first is None:
+                first = raw[i]
+        elif quote == '"':
+            if ch == '"':
+                quote = ""
+            elif first is None:
+                first = "" if ch in "$`" else ch
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "$`":
+            return True  # unquoted: word splitting can make any words of its value
+        elif ch in _GLOBS:
+            if first in (None, "", "-"):
+                return True  # may expand to file names such as `--env=production`
+        elif first is None:
+            first = ch
+        i += 1
+    return computed and first in (None, "", "-")
 
 
 def _choices(args: ParsedArgs, cloudflare_env: frozenset[str | None]) -> list[EnvChoice] | None:
-    flags = args.values(("--env", "-e"))
+    flags = [f.value for f in args.values(("--env", "-e"))]
+    late = _after_dashdash(args)
+    if None in flags or None in late:
+        return None
+    chosen = [EnvChoice(name or None, "--env") for name in (*flags, *late)]
     if flags:
-        names = [f.value for f in flags]
-        if None in names:
-            return None
-        return [EnvChoice(name or None, "--env") for name in names]
+        return chosen
     if COMPUTED in cloudflare_env:
         return None
-    return [EnvChoice(v or None, ENV_VAR) for v in sorted(cloudflare_env, key=lambda v: v or "")]
+    # Without a real --env, CLOUDFLARE_ENV (or the top level) decides; one after `--` may too.
+    return chosen + [EnvChoice(v or None, ENV_VAR) for v in sorted(cloudflare_env, key=lambda v: v or "")]
+
+
+def _after_dashdash(args: ParsedArgs) -> list[str | None]:
+    """`--env NAME` among the positionals, i.e. after a `--`.
+
+    Runners differ on whether they pass a `--` on or drop it (`npx wrangler -- deploy --env x`,
+    `pnpm exec wrangler -- …`): count such an environment as possibly chosen.
+    """
+    found: list[str | None] = []
+    words = args.positionals
+    for i, word in enumerate(words):
+        value = word.value
+        if value in ("--env", "-e") and i + 1 < len(words):
+            found.append(words[i + 1].value)
+        elif value is not None and value.startswith(("--env=", "-e=")):
+            found.append(value.partition("=")[2])
+    return found
 
 
 def _judge(choice: EnvChoice, args: ParsedArgs, cwd: str | None, config: GuardConfig) -> tuple[Target, str]:
@@ -98,6 +190,8 @@ def top_level_target(args: ParsedArgs, cwd: str | None, config: GuardConfig) -> 
     """The target of the top-level environment, judged from the wrangler config."""
     found = find_config(args, cwd)
     if isinstance(found, str):
+        if "computed at run time" in found:
+            return "production", f"no environment given and {found}: assumed production"
         return "unknown", f"no environment given and {found}"
     path, document = found
     name = os.path.basename(path)
