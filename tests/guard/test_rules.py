@@ -10,8 +10,9 @@ import pytest
 from crane.errors import ProfileError
 from crane.guard.classify import classify_command
 from crane.guard.prefilter import WRAPPER_NAMES, rule_program_names, shipped_program_names
-from crane.guard.rules import RULES_FILE, RuleSet, evaluate, load_rules, parse_args, shipped_rules
+from crane.guard.ruledata import RULES_FILE
 from crane.guard.rules import Arg as A
+from crane.guard.rules import RuleSet, evaluate, load_rules, parse_args, shipped_rules
 from crane.guard.wrappers import SUBCOMMAND_WRAPPERS, WRAPPERS
 from tests.guard.conftest import CONFIG
 
@@ -152,7 +153,8 @@ def test_the_hook_reads_rules_from_the_parsed_toml_cache_not_tomllib(tmp_path: P
 
 
 def test_cached_rules_equal_a_fresh_parse() -> None:
-    from crane.guard.rules import RULES_FILE, _shipped_document
+    from crane.guard.ruledata import RULES_FILE
+    from crane.guard.rules import _shipped_document
 
     with open(RULES_FILE, "rb") as fh:
         assert _shipped_document() == tomllib.load(fh)

@@ -38,10 +38,11 @@ expression over rules.toml instead of a TOML parser (a test checks both agree).
 
 from __future__ import annotations
 
-import os
 import re
 from fnmatch import fnmatchcase
 from functools import lru_cache
+
+from crane.guard.ruledata import programs_of, shipped_document
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 MAX_CHARS = 4096
-RULES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules.toml")
 
 SHELLS = frozenset({
     "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "fish", "csh", "tcsh",
@@ -108,29 +108,18 @@ READ_ONLY_SUBCOMMANDS: dict[str, frozenset[str]] = {
 
 @lru_cache(maxsize=1)
 def shipped_program_names() -> frozenset[str]:
-    """The `program` names in rules.toml (read through crane's parsed-TOML cache)."""
-    from crane._toml import load_toml
-
-    names: set[str] = set()
-    for rule in load_toml(RULES_FILE).get("rules", []):
-        program = rule.get("program") if isinstance(rule, dict) else None
-        for name in [program] if isinstance(program, str) else program if isinstance(program, list) else []:
-            if isinstance(name, str):
-                names.add(name.lower())
-    return frozenset(names)
+    """The `program` names in rules.toml."""
+    return frozenset().union(*(programs_of(rule) or () for rule in shipped_document().get("rules", [])))
 
 
 def rule_program_names(extra_rules: Sequence[Mapping[str, Any]] = ()) -> frozenset[str] | None:
     """Programs of the shipped and the profile's rules; None if a profile rule is malformed."""
     names = set(shipped_program_names())
     for rule in extra_rules:
-        program = rule.get("program") if isinstance(rule, dict) else None
-        if isinstance(program, str):
-            names.add(program.lower())
-        elif isinstance(program, list) and all(isinstance(p, str) for p in program):
-            names.update(p.lower() for p in program)
-        else:
+        programs = programs_of(rule)
+        if programs is None:
             return None  # the full path reports the error
+        names.update(programs)
     return frozenset(names)
 
 

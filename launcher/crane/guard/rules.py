@@ -13,13 +13,13 @@ to validate the file and to check that both ways agree.
 
 from __future__ import annotations
 
-import os
 import re
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
 from crane._record import Record
 from crane.errors import ProfileError
+from crane.guard.ruledata import programs_of, shipped_document
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
     TargetMode = Literal["production", "staging", "unknown", "local", "wrangler", "url"]
 
-RULES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules.toml")
 
 TARGET_MODES = ("production", "staging", "unknown", "local", "wrangler", "url")
 KINDS = ("read", "local_write", "external_write")
@@ -173,7 +172,7 @@ class _Source:
             raise RuleError("rules.toml: `programs` must be a table")
         self.rule_tables: list[dict[str, Any]] = raw_rules
         self.program_tables: dict[str, Any] = programs
-        self.rule_programs = [_programs_of(table) for table in raw_rules]
+        self.rule_programs = [programs_of(table) or frozenset() for table in raw_rules]
         self.program_names = frozenset(p for names in self.rule_programs for p in names)
         self._parsed: dict[int, Rule] = {}
 
@@ -196,17 +195,11 @@ class _Source:
         return _program_facts(_table(table, f"programs.{program}"), f"programs.{program}")
 
 
-def _programs_of(table: Mapping[str, Any]) -> frozenset[str]:
-    value = table.get("program", ())
-    names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    return frozenset(n.lower() for n in names if isinstance(n, str))
-
-
 def _shipped_document() -> dict[str, Any]:
-    from crane._toml import TomlError, load_toml
+    from crane._toml import TomlError
 
     try:
-        return load_toml(RULES_FILE)
+        return shipped_document()
     except (TomlError, OSError) as exc:
         raise RuleError(f"rules.toml: {exc}") from None
 
