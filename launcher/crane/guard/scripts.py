@@ -134,17 +134,11 @@ def _split(words: Sequence[Word], value_options: frozenset[str]) -> _Split:
         if value == "--":
             return _Split(tuple(options), tuple(positionals), tuple(words[i + 1 :]))
         if value is not None and value.startswith("-") and len(value) > 1:
-            name, eq, inline = value.partition("=")
-            if eq:
-                options.append((name, Word(inline, inline)))
-            elif name in value_options and i + 1 < len(words):
-                options.append((name, words[i + 1]))
-                i += 1
-            else:
-                options.append((name, None))
+            option, i = _take_option(words, i, value_options)
+            options.append(option)
         else:
             positionals.append(word)
-        i += 1
+            i += 1
     return _Split(tuple(options), tuple(positionals), ())
 
 
@@ -156,16 +150,19 @@ def _leading(words: Sequence[Word], value_options: frozenset[str]) -> tuple[list
         value = words[i].value
         if value is None or not value.startswith("-") or value == "-" or value == "--":
             break
-        name, eq, inline = value.partition("=")
-        if eq:
-            options.append((name, Word(inline, inline)))
-        elif name in value_options and i + 1 < len(words):
-            options.append((name, words[i + 1]))
-            i += 1
-        else:
-            options.append((name, None))
-        i += 1
+        option, i = _take_option(words, i, value_options)
+        options.append(option)
     return options, i
+
+
+def _take_option(words: Sequence[Word], i: int, value_options: frozenset[str]) -> tuple[tuple[str, Word | None], int]:
+    """The option at `words[i]` with its value (`--x=v`, or `--x v` for value options), and the next index."""
+    name, eq, inline = (words[i].value or "").partition("=")
+    if eq:
+        return (name, Word(inline, inline)), i + 1
+    if name in value_options and i + 1 < len(words):
+        return (name, words[i + 1]), i + 2
+    return (name, None), i + 1
 
 
 def _value(options: Sequence[tuple[str, Word | None]], names: frozenset[str]) -> Word | None:
