@@ -34,7 +34,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -42,7 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _timing import runs_from_env
+from _timing import run_timed, runs_from_env
 
 # The exact code the installed hook command runs (crane.guard.install.HOOK_CODE).
 HOOK_CODE = "from crane.guard.hook import main; main()"
@@ -137,29 +136,8 @@ def payload(command: str, cwd: Path, session: str = "bench-session") -> bytes:
 
 def run_once(argv: Sequence[str], stdin: bytes, env: Mapping[str, str], cwd: Path,
              capture: bool = False) -> tuple[float, int | str, bytes, bytes]:
-    """(wall ms, exit code or "timeout", stdout, stderr) of one process.
-
-    Not `subprocess.run(timeout=...)`: with a timeout, Popen.wait polls with sleeps that double
-    from 0.5 ms to 50 ms, which rounds every wall time up to 7.5, 15.5, 31.5, 63.5 ms... Here the
-    wait blocks in waitpid, and a timer kills the process if it outlives TIMEOUT.
-    """
-    out = subprocess.PIPE if capture else subprocess.DEVNULL
-    start = time.perf_counter()
-    proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=out, stderr=out, env=dict(env), cwd=cwd)
-    killed = threading.Event()
-
-    def kill() -> None:
-        killed.set()
-        proc.kill()
-
-    timer = threading.Timer(TIMEOUT, kill)
-    timer.start()
-    try:
-        stdout, stderr = proc.communicate(stdin)  # no timeout: blocks in waitpid, no polling
-    finally:
-        timer.cancel()
-    elapsed = (time.perf_counter() - start) * 1000
-    return elapsed, "timeout" if killed.is_set() else proc.returncode, stdout or b"", stderr or b""
+    """(wall ms, exit code or "timeout", stdout, stderr) of one hook process (see _timing.run_timed)."""
+    return run_timed(argv, env=env, timeout=TIMEOUT, stdin=stdin, cwd=cwd, capture=capture)
 
 
 def describe_answer(code: int | str, stdout: bytes, stderr: bytes) -> str:

@@ -36,10 +36,8 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -47,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from _timing import runs_from_env
+from _timing import run_timed, runs_from_env
 from hook import parse_importtime, quantile
 
 REPO = Path(__file__).resolve().parent.parent
@@ -121,28 +119,8 @@ class Venture:
 
 def run_once(argv: Sequence[str], env: Mapping[str, str],
              capture: bool = False) -> tuple[float, int | str, bytes, bytes]:
-    """(wall ms, exit code or "timeout", stdout (when captured), stderr) of one process.
-
-    The wait blocks in waitpid (a `subprocess.run` timeout would poll with doubling sleeps and
-    round wall times up); a timer kills the process if it outlives TIMEOUT.
-    """
-    out = subprocess.PIPE if capture else subprocess.DEVNULL
-    start = time.perf_counter()
-    proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.PIPE, env=dict(env))
-    killed = threading.Event()
-
-    def kill() -> None:
-        killed.set()
-        proc.kill()
-
-    timer = threading.Timer(TIMEOUT, kill)
-    timer.start()
-    try:
-        stdout, stderr = proc.communicate()
-    finally:
-        timer.cancel()
-    elapsed = (time.perf_counter() - start) * 1000
-    return elapsed, "timeout" if killed.is_set() else proc.returncode, stdout or b"", stderr or b""
+    """(wall ms, exit code or "timeout", stdout (when captured), stderr) of one process."""
+    return run_timed(argv, env=env, timeout=TIMEOUT, capture=capture, capture_stderr=True)
 
 
 def run_counted(side: Side, server: FakeInfisicalServer, env: Mapping[str, str], keep: bool) -> None:
