@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 
-from crane.envname import display_name, normalize
+from crane.envname import display_name
 from crane.errors import CraneError, NoVentureSelected
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double crane's import cost
@@ -54,11 +54,13 @@ def get_crane_env() -> str:
         return _resolution().effective_env
     except NoVentureSelected:
         pass
-    norm = normalize(os.environ.get("CRANE_ENV"))
-    warning = norm.warning("CRANE_ENV")
-    if warning:
+    from crane.resolve import requested_environment
+
+    warnings: list[str] = []
+    env, _, _ = requested_environment(None, os.environ, warnings)
+    for warning in warnings:
         _warn_once(warning)
-    return norm.env
+    return env
 
 
 def get_environment_name() -> str:

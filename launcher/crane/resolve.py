@@ -144,7 +144,7 @@ def resolve(request: Request | None = None) -> Resolution:
     cwd = os.path.abspath(os.fspath(req.cwd)) if req.cwd is not None else os.getcwd()
     warnings: list[str] = []
 
-    requested_env, requested_from, raw = _requested_env(req.env_flag, environ, warnings)
+    requested_env, requested_from, raw = requested_environment(req.env_flag, environ, warnings)
     dirs = search_dirs(req.profiles_dir, environ, cwd)
     code, venture_from = _venture(req, environ, cwd, dirs)
     profile = load_profile(_profile_path(code, environ, dirs))
@@ -176,7 +176,11 @@ def resolve(request: Request | None = None) -> Resolution:
     )
 
 
-def _requested_env(flag: str | None, environ: Mapping[str, str], warnings: list[str]) -> tuple[Env, str, str | None]:
+def requested_environment(
+    flag: str | None, environ: Mapping[str, str], warnings: list[str]
+) -> tuple[Env, str, str | None]:
+    """The asked-for environment, where the ask came from, and its raw value; junk warns (or raises
+    under CRANE_STRICT_ENV=1). Used on its own by the config module when no venture is known."""
     if flag is not None:
         origin, raw = "--env", flag
     elif environ.get("CRANE_ENV", "").strip():
