@@ -4,7 +4,7 @@
 
 Claude Code runs the hook before EVERY tool call, so its start-up is paid on every step an agent
 takes. This script times the hook as the client runs it: a fresh `<python> -I -c HOOK_CODE`
-per call (the interpreter flags of `crane.guard.install.hook_command()`, without the `sh -c`
+per call (the interpreter flags of `crane.guard.run.install.hook_command()`, without the `sh -c`
 wrapper) reading a PreToolUse JSON on stdin, plus one row through the real `sh -c
 <hook_command()>` to show the wrapper's cost. Every row, the baselines included, gets the same
 kind of stdin and runs in the same interleaved rounds (each round runs every case once, in a
@@ -43,8 +43,8 @@ from pathlib import Path
 
 from _timing import run_timed, runs_from_env
 
-# The exact code the installed hook command runs (crane.guard.install.HOOK_CODE).
-HOOK_CODE = "from crane.guard.hook import main; main()"
+# The exact code the installed hook command runs (crane.guard.run.install.HOOK_CODE).
+HOOK_CODE = "from crane.guard.run.hook import main; main()"
 
 TIMEOUT = 30.0  # seconds, for any single hook process (the hook's own deadline is 3 s)
 WARMUP_ROUNDS = 2
@@ -96,15 +96,15 @@ dev = "staging.env"
 # Where the hook's time goes: each stage is the previous one plus one step of the hook's path, run
 # as `python -I -c <stage>` (wall time, not -X importtime, which inflates).
 STAGES = (
-    ("import crane.guard.hook", "import crane.guard.hook"),
+    ("import crane.guard.run.hook", "import crane.guard.run.hook"),
     ("+ load_guard_config() (reads CRANE_PROFILE)",
-     "from crane.guard.config import load_guard_config; cfg = load_guard_config()"),
+     "from crane.guard.rules.config import load_guard_config; cfg = load_guard_config()"),
     ("+ classify 'ls -la' (the prefilter clears it)",
-     "from crane.guard.classify import classify; classify('Bash', {'command': 'ls -la'}, cwd='.', config=cfg)"),
+     "from crane.guard.see.classify import classify; classify('Bash', {'command': 'ls -la'}, cwd='.', config=cfg)"),
     ("+ classify 'git status' (full tree-sitter parse)",
      "classify('Bash', {'command': 'git status'}, cwd='.', config=cfg)"),
     ("+ open and close the sqlite run state",
-     "from crane.guard.state import open_state; open_state(cfg, timeout=1.0).close()"),
+     "from crane.guard.run.state import open_state; open_state(cfg, timeout=1.0).close()"),
 )
 
 
@@ -396,14 +396,14 @@ def main() -> int:
             XDG_CACHE_HOME=str(tmp / "cache"),
             TMPDIR=str(tmp / "tmp"),  # where alerts go when the state dir cannot be written
         )
-        check = subprocess.run([python, "-I", "-c", "import crane.guard.hook"], env=env, capture_output=True,
+        check = subprocess.run([python, "-I", "-c", "import crane.guard.run.hook"], env=env, capture_output=True,
                                timeout=TIMEOUT, check=False)
         if check.returncode != 0:
-            print(f"cannot import crane.guard.hook with {python} -I: {check.stderr.decode()[-400:]}")
+            print(f"cannot import crane.guard.run.hook with {python} -I: {check.stderr.decode()[-400:]}")
             print("run this with the interpreter crane is installed in (e.g. .venv/bin/python bench/hook.py)")
             return 1
 
-        from crane.guard.install import hook_command
+        from crane.guard.run.install import hook_command
 
         hook = [python, "-I", "-c", HOOK_CODE]
         harmless = payload("git status", workdir)

@@ -81,7 +81,7 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
 
 def _guard_self_check(environ: Mapping[str, str], *, informational: bool) -> Check:
     """What `crane launch claude` will verify before starting the agent."""
-    from crane.guard.install import hook_command, self_check
+    from crane.guard.run.install import hook_command, self_check
 
     result = self_check(hook_command(), environ)
     if result.ok:
@@ -92,7 +92,7 @@ def _guard_self_check(environ: Mapping[str, str], *, informational: bool) -> Che
 
 def _guard_checks(environ: Mapping[str, str]) -> list[Check]:
     try:
-        from crane.guard.alerts import read_alerts
+        from crane.guard.run.alerts import read_alerts
         from crane.paths import user_state_dir
     except ImportError:  # the guard is optional for preflight's purposes
         return []

@@ -96,7 +96,7 @@ class Profile(Record):
     staging_fallback: bool
     dotenv: DotenvConfig | None
     infisical: InfisicalConfig | None
-    guard: Mapping[str, Any]  # validated by crane.guard.config
+    guard: Mapping[str, Any]  # validated by crane.guard.rules.config
 
     def __init__(self, code: str, path: str, name: str, urls: Mapping[Env, Mapping[str, str]], provider: str,
                  required: tuple[str, ...], shared_keys: tuple[str, ...], staging_fallback: bool,

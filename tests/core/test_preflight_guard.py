@@ -16,7 +16,7 @@ from tests.core.helpers import run_crane, write_venture
 
 @pytest.fixture
 def fake_claude(tmp_path: Path) -> str:
-    if subprocess.run([sys.executable, "-I", "-c", "import crane.guard.hook"], capture_output=True).returncode:
+    if subprocess.run([sys.executable, "-I", "-c", "import crane.guard.run.hook"], capture_output=True).returncode:
         message = "crane is not installed in this interpreter (pip install -e .): the hook cannot run isolated"
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
             pytest.fail(message)

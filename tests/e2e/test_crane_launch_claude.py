@@ -27,7 +27,8 @@ ENTRY = "from crane.cli.main import entry; entry()"
 
 def _isolated_crane_importable() -> bool:
     # The hook runs in isolated mode (`python -I -c ...`): crane must be installed, not on PYTHONPATH.
-    probe = subprocess.run([sys.executable, "-I", "-c", "import crane.guard.hook"], capture_output=True, check=False)
+    probe = subprocess.run([sys.executable, "-I", "-c", "import crane.guard.run.hook"], capture_output=True,
+                           check=False)
     return probe.returncode == 0
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crane.guard.config import GuardConfig
+from crane.guard.rules.config import GuardConfig
 
 CONFIG = GuardConfig(
     production_urls=("https://api.example.com",),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crane.guard.classify import classify
+from crane.guard.see.classify import classify
 from tests.guard.conftest import CONFIG
 
 R, L, X = "read", "local_write", "external_write"

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crane.guard.classify import classify, classify_command
 from crane.guard.model import KIND_RANK
+from crane.guard.see.classify import classify, classify_command
 from tests.guard.conftest import CONFIG
 
 # Production writes that stay production wherever they run (explicit env or URL).

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from crane.guard.classify import classify
+from crane.guard.see.classify import classify
 from tests.guard.conftest import CONFIG
 
 REPO = Path(__file__).resolve().parents[2]
@@ -103,8 +103,8 @@ def test_powershell_uses_the_shell_analysis() -> None:
 def test_tree_sitter_crashers_are_defused(tmp_path: Path) -> None:
     # tree-sitter-bash 0.25.1 segfaults on some characters beyond U+FFFF after `{`.
     code = (
-        "from crane.guard.classify import classify_command\n"
-        "from crane.guard.config import GuardConfig\n"
+        "from crane.guard.see.classify import classify_command\n"
+        "from crane.guard.rules.config import GuardConfig\n"
         "for text in ['{\\U00100000', 'x {\\U00105ce4', '{\\U0010ab17', '{\\U000e0100 wrangler']:\n"
         "    for _ in range(20):\n"
         "        classify_command(text, cwd='/', config=GuardConfig(), environ={})\n"

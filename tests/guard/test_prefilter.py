@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from crane.guard.classify import classify_command
-from crane.guard.prefilter import is_harmless, sensitive_programs
-from crane.guard.rules import load_rules
+from crane.guard.rules.engine import load_rules
+from crane.guard.see.classify import classify_command
+from crane.guard.see.prefilter import is_harmless, sensitive_programs
 from tests.guard.conftest import CONFIG
 
 RULES = load_rules()
@@ -223,8 +223,8 @@ def test_prefilter_is_sound_with_profile_rules() -> None:
 def test_plain_read_does_not_load_tree_sitter(tmp_path: Path) -> None:
     code = (
         "import sys\n"
-        "from crane.guard.classify import classify\n"
-        "from crane.guard.config import GuardConfig\n"
+        "from crane.guard.see.classify import classify\n"
+        "from crane.guard.rules.config import GuardConfig\n"
         "assert 'tree_sitter' not in sys.modules\n"
         "for c in ('ls -la', 'git status', 'git log --oneline -5'):\n"
         "    r = classify('Bash', {'command': c}, cwd='/', config=GuardConfig(), environ={})\n"
@@ -241,7 +241,7 @@ def test_import_is_stdlib_and_crane_only(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "before = set(sys.modules)\n"
-        "import crane.guard.classify\n"
+        "import crane.guard.see.classify\n"
         "new = {m.split('.')[0] for m in set(sys.modules) - before}\n"
         "stdlib = sys.stdlib_module_names\n"
         "third = sorted(m for m in new if m != 'crane' and m not in stdlib and not m.startswith('_'))\n"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from crane.guard.classify import canonical_tool_name, classify, classify_command
-from crane.guard.shell import MAX_SOURCE_CHARS
+from crane.guard.see.classify import canonical_tool_name, classify, classify_command
+from crane.guard.see.shell import MAX_SOURCE_CHARS
 from tests.guard.conftest import CONFIG
 
 X, PROD, STAG = "external_write", "production", "staging"

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from crane.errors import ProfileError
-from crane.guard.classify import classify_command
-from crane.guard.prefilter import WRAPPER_NAMES, rule_program_names, shipped_program_names
-from crane.guard.ruledata import RULES_FILE
-from crane.guard.rules import Arg as A
-from crane.guard.rules import RuleSet, evaluate, load_rules, parse_args, shipped_rules
-from crane.guard.wrappers import SUBCOMMAND_WRAPPERS, WRAPPERS
+from crane.guard.rules.data import RULES_FILE
+from crane.guard.rules.engine import Arg as A
+from crane.guard.rules.engine import RuleSet, evaluate, load_rules, parse_args, shipped_rules
+from crane.guard.see.classify import classify_command
+from crane.guard.see.prefilter import WRAPPER_NAMES, rule_program_names, shipped_program_names
+from crane.guard.see.wrappers import SUBCOMMAND_WRAPPERS, WRAPPERS
 from tests.guard.conftest import CONFIG
 
 # Names the issue asks for; they are part of crane's interface (reasons, audit, dry_run_scope).
@@ -143,7 +143,7 @@ def test_the_hook_reads_rules_from_the_parsed_toml_cache_not_tomllib(tmp_path: P
     import subprocess
     import sys
 
-    code = ("import sys; from crane.guard.rules import shipped_rules; shipped_rules(); "
+    code = ("import sys; from crane.guard.rules.engine import shipped_rules; shipped_rules(); "
             "print('tomllib' in sys.modules)")
     env = {"PYTHONPATH": str(Path(__file__).resolve().parents[2] / "launcher"), "CRANE_CACHE_DIR": str(tmp_path)}
     first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
@@ -153,8 +153,8 @@ def test_the_hook_reads_rules_from_the_parsed_toml_cache_not_tomllib(tmp_path: P
 
 
 def test_cached_rules_equal_a_fresh_parse() -> None:
-    from crane.guard.ruledata import RULES_FILE
-    from crane.guard.rules import _shipped_document
+    from crane.guard.rules.data import RULES_FILE
+    from crane.guard.rules.engine import _shipped_document
 
     with open(RULES_FILE, "rb") as fh:
         assert _shipped_document() == tomllib.load(fh)

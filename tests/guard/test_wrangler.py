@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crane.guard.classify import classify_command
-from crane.guard.wrangler import read_config, strip_jsonc
+from crane.guard.see.classify import classify_command
+from crane.guard.see.wrangler import read_config, strip_jsonc
 from tests.guard.conftest import CONFIG
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from crane.guard.config import GuardConfig
-from crane.guard.state import RunState, open_state
+from crane.guard.rules.config import GuardConfig
+from crane.guard.run.state import RunState, open_state
 from tests.e2e.conftest import anthropic_stub, claude_bin, workdir  # noqa: F401 (the real-client fixtures)
 
 HERE = Path(__file__).resolve().parent
@@ -55,7 +55,7 @@ def _redis_exe() -> str | None:
 
 
 def _ping(port: int, password: str) -> bool:
-    from crane.guard.resp import RespConnection
+    from crane.guard.run.resp import RespConnection
 
     try:
         with RespConnection.connect("127.0.0.1", port, timeout=0.5) as conn:
@@ -211,9 +211,9 @@ def classify_available() -> Callable[..., Any]:
     """The real classifier, or a skip while it is still being written."""
     import importlib.util
 
-    if importlib.util.find_spec("crane.guard.classify") is None:
-        pytest.skip("crane.guard.classify is not there yet")
-    from crane.guard.hook import load_classifier
+    if importlib.util.find_spec("crane.guard.see.classify") is None:
+        pytest.skip("crane.guard.see.classify is not there yet")
+    from crane.guard.run.hook import load_classifier
 
     return load_classifier()
 
@@ -221,7 +221,7 @@ def classify_available() -> Callable[..., Any]:
 @pytest.fixture(scope="session")
 def isolated_python() -> str:
     """An interpreter that finds crane under `-I` (PYTHONPATH is ignored there): an installed crane."""
-    probe = subprocess.run([sys.executable, "-I", "-c", "import crane.guard.hook"], capture_output=True,
+    probe = subprocess.run([sys.executable, "-I", "-c", "import crane.guard.run.hook"], capture_output=True,
                            cwd="/", check=False)
     if probe.returncode != 0:
         reason = ("crane is not installed in this interpreter (-I ignores PYTHONPATH); "

@@ -7,7 +7,7 @@ Needs `crane` importable (PYTHONPATH=launcher or an editable install).
 
 from __future__ import annotations
 
-from crane.guard.hook import main
+from crane.guard.run.hook import main
 from fakes import fake_classify  # type: ignore[import-not-found]  # this script's directory is sys.path[0]
 
 if __name__ == "__main__":

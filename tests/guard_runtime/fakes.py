@@ -1,6 +1,6 @@
 """A stand-in classifier for the runtime tests: a few literal rules on the command text.
 
-The real classifier (crane.guard.classify) is written separately; these tests exercise the
+The real classifier (crane.guard.see.classify) is written separately; these tests exercise the
 runtime with real `Classification` values from crane.guard.model. Some commands trigger
 misbehaviour on purpose (crash, hang, garbage) to prove the hook fails closed.
 """

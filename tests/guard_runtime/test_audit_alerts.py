@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from crane.guard.alerts import (
+from crane.guard.run.alerts import (
     ALERTS_FILE,
     GUARD_ERROR,
     WEBHOOK_FAILED,
@@ -24,7 +24,7 @@ from crane.guard.alerts import (
     raise_alert,
     read_alerts,
 )
-from crane.guard.audit import (
+from crane.guard.run.audit import (
     AUDIT_FILE,
     append_audit,
     append_jsonl,
@@ -32,7 +32,7 @@ from crane.guard.audit import (
     run_plan,
     utc_now_iso,
 )
-from crane.guard.redact import Redactor
+from crane.guard.run.redact import Redactor
 
 from .conftest import free_port, read_jsonl
 

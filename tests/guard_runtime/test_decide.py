@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from crane.guard.config import GuardConfig
-from crane.guard.decide import decide, describe, is_unanalysed
 from crane.guard.model import Classification, Finding, combine
+from crane.guard.rules.config import GuardConfig
+from crane.guard.run.decide import decide, describe, is_unanalysed
 
 
 def c(kind: str, target: str, rule: str | None = None, text: str = "cmd", why: str = "") -> Classification:

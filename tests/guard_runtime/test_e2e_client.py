@@ -2,7 +2,7 @@
 
 The client runs `hook_command()` exactly as installed, through `sh -c`. Until the real
 classifier exists the hook runs with the test classifier (a stand-in interpreter executes
-fake_hook.py); the `real` variants switch on once crane.guard.classify is there.
+fake_hook.py); the `real` variants switch on once crane.guard.see.classify is there.
 
 Every scripted command would create MARKER if it ran, so "blocked" is checked on disk.
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from crane.guard.install import hook_command, settings_json
+from crane.guard.run.install import hook_command, settings_json
 from tests.e2e.anthropic_stub import AnthropicStub, bash
 from tests.e2e.claude_client import Result, run_claude
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from crane.guard.config import GuardConfig, load_guard_config
-from crane.guard.hook import HookResult, evaluate, summarize
 from crane.guard.model import Classification
-from crane.guard.state import SqliteRunState
+from crane.guard.rules.config import GuardConfig, load_guard_config
+from crane.guard.run.hook import HookResult, evaluate, summarize
+from crane.guard.run.state import SqliteRunState
 
 from .conftest import RedisServer, encode, free_port, hook_input, read_jsonl, write_profile
 from .fakes import fake_classify
@@ -264,7 +264,7 @@ def test_invalid_classification_values_block(hook: Harness) -> None:
 
 
 def test_missing_classifier_module_blocks(hook: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "crane.guard.classify", None)  # import raises ImportError
+    monkeypatch.setitem(sys.modules, "crane.guard.see.classify", None)  # import raises ImportError
     result = evaluate(encode(hook_input()), hook.env)  # the default classifier
     stderr = assert_guard_error(result, hook)
     assert "the classifier cannot be loaded" in stderr

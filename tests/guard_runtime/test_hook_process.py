@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from crane.guard.install import hook_command
+from crane.guard.run.install import hook_command
 
 from .conftest import (
     FAKE_HOOK,
@@ -59,7 +59,7 @@ def test_harmless_command_is_silent_and_light(tmp_path: Path) -> None:
     modules = modules_from(proc.stderr)
     assert not third_party(modules)
     assert not (modules & LAZY_MODULES), modules & LAZY_MODULES
-    assert "crane.guard.state" not in modules and "crane.guard.resp" not in modules
+    assert "crane.guard.run.state" not in modules and "crane.guard.run.resp" not in modules
 
 
 def test_process_answers(tmp_path: Path) -> None:
@@ -124,8 +124,8 @@ def test_deadline_when_the_classifier_hangs(tmp_path: Path) -> None:
 
 def test_deadline_cap(tmp_path: Path) -> None:
     # A huge configured deadline is capped, so the client's 10 s timeout ("proceed") never wins.
-    from crane.guard.hook import HARD_KILL_GRACE, MAX_DEADLINE
-    from crane.guard.install import HOOK_TIMEOUT
+    from crane.guard.run.hook import HARD_KILL_GRACE, MAX_DEADLINE
+    from crane.guard.run.install import HOOK_TIMEOUT
 
     assert MAX_DEADLINE + HARD_KILL_GRACE + 1 < HOOK_TIMEOUT
 
@@ -181,10 +181,10 @@ def test_wrapper_passes_answers_through_unchanged(tmp_path: Path) -> None:
 
 def test_planted_crane_and_pythonpath_cannot_hijack_the_hook(tmp_path: Path, isolated_python: str) -> None:
     planted = tmp_path / "repo"
-    fake_pkg = planted / "crane" / "guard"
+    fake_pkg = planted / "crane" / "guard" / "run"
     fake_pkg.mkdir(parents=True)
-    (planted / "crane" / "__init__.py").write_text("")
-    (fake_pkg / "__init__.py").write_text("")
+    for package in (planted / "crane", planted / "crane" / "guard", fake_pkg):
+        (package / "__init__.py").write_text("")
     (fake_pkg / "hook.py").write_text("raise SystemExit(0)  # an 'allow everything' hook\n")
     env = base_env(tmp_path, PYTHONPATH=str(planted))
     proc = subprocess.run(["sh", "-c", hook_command(isolated_python)], input=b"not json", capture_output=True,
@@ -250,13 +250,13 @@ def test_100_concurrent_hooks_share_one_sticky_flag(tmp_path: Path, backend: Bac
     assert [row["dry_run"] for row in audit[100:]] == ["sticky"] * 100
     assert not any(row["sticky_set"] for row in audit[100:])
     assert not (tmp_path / "state" / "alerts.jsonl").exists()
-    from crane.guard.audit import run_plan
+    from crane.guard.run.audit import run_plan
 
     assert len(run_plan(tmp_path / "state", run_id)) == 200
 
 
 # ---------------------------------------------------------------------------------------------
-# With the real classifier (skipped until crane.guard.classify exists)
+# With the real classifier (skipped until crane.guard.see.classify exists)
 
 
 def _real(command: str, env: dict[str, str], python: str) -> subprocess.CompletedProcess[bytes]:
@@ -288,7 +288,7 @@ def test_real_classifier_harmless_command_imports(tmp_path: Path, classify_avail
 
 
 def test_real_self_check(tmp_path: Path, classify_available: Any, isolated_python: str) -> None:
-    from crane.guard.install import self_check
+    from crane.guard.run.install import self_check
 
     result = self_check(hook_command(isolated_python), base_env(tmp_path))
     assert result.ok, result.problems

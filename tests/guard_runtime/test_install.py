@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from crane.guard.install import (
+from crane.guard.run.install import (
     HOOK_TIMEOUT,
     InstallError,
     hook_command,
@@ -29,7 +29,7 @@ SHELLS = [s for s in ("sh", "dash", "bash") if shutil.which(s)]
 
 def test_hook_command_exact_form() -> None:
     assert hook_command("/opt/crane/bin/python") == (
-        "/opt/crane/bin/python -I -c 'from crane.guard.hook import main; main()' || "
+        "/opt/crane/bin/python -I -c 'from crane.guard.run.hook import main; main()' || "
         '{ rc=$?; [ "$rc" -eq 2 ] || echo "crane guard failed to run (exit $rc); the tool call was blocked" >&2; '
         "exit 2; }"
     )
@@ -38,8 +38,8 @@ def test_hook_command_exact_form() -> None:
 def test_hook_command_quotes_odd_paths() -> None:
     odd = "/home/a b/it's $(rm -rf ~)/python"
     command = hook_command(odd)
-    assert command.startswith(shlex.quote(odd) + " -I -c 'from crane.guard.hook import main; main()' ||")
-    assert shlex.split(command.split(" || ")[0]) == [odd, "-I", "-c", "from crane.guard.hook import main; main()"]
+    assert command.startswith(shlex.quote(odd) + " -I -c 'from crane.guard.run.hook import main; main()' ||")
+    assert shlex.split(command.split(" || ")[0]) == [odd, "-I", "-c", "from crane.guard.run.hook import main; main()"]
 
 
 def _script(tmp_path: Path, body: str) -> str:
@@ -99,7 +99,7 @@ def test_install_keeps_user_settings_and_hooks_and_is_idempotent(tmp_path: Path)
                 {"matcher": "Bash", "hooks": [{"type": "command", "command": "my-lint-hook"}]},
                 # An old crane entry (another interpreter, a narrowed matcher) next to a user hook.
                 {"matcher": "Bash", "hooks": [
-                    {"type": "command", "command": "/old/python -I -m crane.guard.hook; rc=$?", "timeout": 5},
+                    {"type": "command", "command": "/old/python -I -m crane.guard.run.hook; rc=$?", "timeout": 5},
                     {"type": "command", "command": "audit-hook"},
                 ]},
                 {"matcher": "Edit", "hooks": [{"type": "command", "command": "/usr/bin/crane-hook"}]},

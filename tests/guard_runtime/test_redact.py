@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crane.guard.redact import _RULES, MASK, Redactor, injected_names, redact_patterns
+from crane.guard.run.redact import _RULES, MASK, Redactor, injected_names, redact_patterns
 
 GHP = "ghp_" + "a1B2" * 9
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from crane.guard.resp import (
+from crane.guard.run.resp import (
     RespConnection,
     RespError,
     RespProtocolError,

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from crane.guard.config import GuardConfig
-from crane.guard.decide import decide
 from crane.guard.model import Classification, Finding
+from crane.guard.rules.config import GuardConfig
+from crane.guard.run.decide import decide
 
 LAUNCHER = Path(__file__).resolve().parents[2] / "launcher"
 SECRET = "Zq9Xk7Wv3Mp8Qr2Ty6Nb4Lc"
@@ -25,7 +25,8 @@ def hook(tmp_path: Path, command: str, **env: str) -> tuple[int, str, list[dict[
     state = tmp_path / "state"
     full_env = {**os.environ, "PYTHONPATH": str(LAUNCHER), "CRANE_STATE_DIR": str(state), "CRANE_RUN_ID": "r",
                 "CRANE_ENV": "dev", "CRANE_INJECTED": "API_KEY", "API_KEY": SECRET, **env}
-    proc = subprocess.run([sys.executable, "-c", "from crane.guard.hook import main; main()"], input=payload.encode(),
+    proc = subprocess.run([sys.executable, "-c", "from crane.guard.run.hook import main; main()"],
+                          input=payload.encode(),
                           capture_output=True, env=full_env, timeout=30, check=False)
     audit = state / "audit.jsonl"
     records = [json.loads(line) for line in audit.read_text().splitlines()] if audit.exists() else []
@@ -86,7 +87,7 @@ def test_a_whole_dry_run_promises_the_whole_run() -> None:
 
 
 def test_an_mcp_query_tool_is_a_write_in_a_dry_run() -> None:
-    from crane.guard.classify import classify
+    from crane.guard.see.classify import classify
 
     c = classify("mcp__cf__d1_query", {"sql": "DROP TABLE users"}, cwd="/", config=GuardConfig(), environ={})
     assert c.kind == "external_write"
@@ -100,6 +101,7 @@ def test_tool_name_variants_are_guarded_like_bash(tmp_path: Path, tool: str) -> 
                           "tool_use_id": "t"})
     env = {**os.environ, "PYTHONPATH": str(LAUNCHER), "CRANE_STATE_DIR": str(tmp_path / "s"), "CRANE_RUN_ID": "r",
            "CRANE_ENV": "dev"}
-    proc = subprocess.run([sys.executable, "-c", "from crane.guard.hook import main; main()"], input=payload.encode(),
+    proc = subprocess.run([sys.executable, "-c", "from crane.guard.run.hook import main; main()"],
+                          input=payload.encode(),
                           capture_output=True, env=env, timeout=30, check=False)
     assert proc.returncode == 2 and b"NOT executed" in proc.stderr

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from crane.guard.config import GuardConfig
-from crane.guard.resp import RespConnection
-from crane.guard.state import (
+from crane.guard.rules.config import GuardConfig
+from crane.guard.run.resp import RespConnection
+from crane.guard.run.state import (
     REDIS_KEY_PREFIX,
     GuardStateError,
     RedisRunState,

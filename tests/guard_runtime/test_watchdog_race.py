@@ -24,7 +24,7 @@ PAYLOAD = json.dumps({
 def run_once(tmp_path: Path, deadline: str) -> tuple[int, str, str]:
     env = {**os.environ, "PYTHONPATH": str(LAUNCHER), "CRANE_STATE_DIR": str(tmp_path / "state"),
            "CRANE_RUN_ID": "race", "CRANE_GUARD_DEADLINE": deadline}
-    proc = subprocess.run([sys.executable, "-m", "crane.guard.hook"], input=PAYLOAD, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "crane.guard.run.hook"], input=PAYLOAD, capture_output=True,
                           env=env, timeout=30, check=False)
     return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
 

@@ -32,7 +32,7 @@ def settings() -> int:
 
     Example: crane guard settings > /tmp/crane-hook.json && claude --settings /tmp/crane-hook.json
     """
-    from crane.guard.install import settings_json
+    from crane.guard.run.install import settings_json
 
     typer.echo(json.dumps(settings_json(), indent=2))
     return 0
@@ -46,7 +46,7 @@ def install(
 
     Example: crane guard install ~/src/app
     """
-    from crane.guard.install import install_project
+    from crane.guard.run.install import install_project
 
     result = install_project(project.resolve())
     typer.echo(f"{'installed into' if result.changed else 'already installed in'} {result.path}", err=True)
@@ -59,7 +59,7 @@ def check() -> int:
 
     Example: crane guard check
     """
-    from crane.guard.install import hook_command, self_check
+    from crane.guard.run.install import hook_command, self_check
 
     result = self_check(hook_command(), os.environ)
     for probe in result.probes:
@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
         """
         import datetime as dt
 
-        from crane.guard.alerts import read_alerts
+        from crane.guard.run.alerts import read_alerts
 
         since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours) if hours > 0 else None
         found = read_alerts(_state_dir(), since=since)
@@ -110,7 +110,7 @@ def runs(ctx: typer.Context, as_json: JsonOpt = False) -> int:
     """
     if ctx.invoked_subcommand is not None:
         return 0
-    from crane.guard.audit import list_runs
+    from crane.guard.run.audit import list_runs
 
     found = list_runs(_state_dir())
     if as_json:
@@ -132,7 +132,7 @@ def show(run_id: Annotated[str, typer.Argument(help="A run id from `crane runs`.
 
     Example: crane runs show 3f0c9a1e-...
     """
-    from crane.guard.audit import run_plan
+    from crane.guard.run.audit import run_plan
 
     steps = run_plan(_state_dir(), run_id)
     if as_json:

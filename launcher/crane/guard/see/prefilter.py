@@ -42,7 +42,7 @@ import re
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
-from crane.guard.ruledata import programs_of, shipped_document
+from crane.guard.rules.data import programs_of, shipped_document
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ INTERPRETERS: dict[str, tuple[str, ...]] = {
 OTHER_HANDLED = frozenset({"env", "busybox", "find", "fd", "fdfind"})
 PACKAGE_MANAGERS = frozenset({"npm", "pnpm", "yarn", "bun"})
 WORKSPACE_RUNNERS = frozenset({"turbo", "lerna", "nx"})
-# Programs `crane.guard.wrappers` unwraps (kept equal to its tables by a test).
+# Programs `crane.guard.see.wrappers` unwraps (kept equal to its tables by a test).
 WRAPPER_NAMES = frozenset({
     "nohup", "time", "nice", "timeout", "sudo", "doas", "setsid", "stdbuf", "command", "builtin", "exec",
     "coproc", "busybox", "ionice", "taskset", "chrt", "unshare", "flock", "caffeinate", "unbuffer",

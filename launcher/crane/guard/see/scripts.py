@@ -15,8 +15,8 @@ import os
 import re
 
 from crane._record import Record
-from crane.guard.prefilter import PACKAGE_MANAGERS, WORKSPACE_RUNNERS
-from crane.guard.shell import Word, joined
+from crane.guard.see.prefilter import PACKAGE_MANAGERS, WORKSPACE_RUNNERS
+from crane.guard.see.shell import Word, joined
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

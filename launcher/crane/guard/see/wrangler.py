@@ -35,16 +35,16 @@ import json
 import os
 
 from crane._record import Record
-from crane.guard.targets import env_target, worst
+from crane.guard.see.targets import env_target, worst
 from crane.profiles import parents
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from crane.guard.config import GuardConfig
     from crane.guard.model import Target
-    from crane.guard.rules import ParsedArgs
+    from crane.guard.rules.config import GuardConfig
+    from crane.guard.rules.engine import ParsedArgs
 
 CONFIG_NAMES = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")  # wrangler's own order
 # Vite-plugin builds leave a pointer to a generated, flattened config (one environment baked in).

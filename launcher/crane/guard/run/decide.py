@@ -27,13 +27,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Literal
 
-    from crane.guard.config import GuardConfig
     from crane.guard.model import Classification, Decision, Finding
+    from crane.guard.rules.config import GuardConfig
 
     DryRunCause = Literal["sticky", "run", "scope"]
 
 # How the classifier says it could not work out what a command runs: its built-in rule names
-# (crane.guard.analyse) and, for any other classifier, words in the reason. Both are checked on
+# (crane.guard.see.analyse) and, for any other classifier, words in the reason. Both are checked on
 # the classification and on the finding the verdict rests on.
 UNANALYSED_RULES = frozenset({"shell.parse-error", "shell.too-complex", "shell.computed"})
 UNANALYSED_MARKERS = (

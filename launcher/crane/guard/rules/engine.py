@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from crane._record import Record
 from crane.errors import ProfileError
-from crane.guard.ruledata import programs_of, shipped_document
+from crane.guard.rules.data import programs_of, shipped_document
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

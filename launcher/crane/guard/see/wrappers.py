@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from crane._record import Record
-from crane.guard.shell import Word, joined
+from crane.guard.see.shell import Word, joined
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

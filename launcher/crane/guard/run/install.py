@@ -4,7 +4,7 @@ and the self-check that proves a production write from a staging session is real
 The hook command is shell form, because that is what lets us catch failures that happen before
 any crane code runs. Claude Code runs it with `sh -c` (dash on Debian: POSIX only):
 
-    '<python>' -I -c 'from crane.guard.hook import main; main()' || { rc=$?; [ "$rc" -eq 2 ] ||
+    '<python>' -I -c 'from crane.guard.run.hook import main; main()' || { rc=$?; [ "$rc" -eq 2 ] ||
     echo "crane guard failed to run (exit $rc); the tool call was blocked" >&2; exit 2; }
 
 - `-c` rather than `-m`: runpy costs ~2 ms on every tool call, a tenth of the hook's budget.
@@ -40,7 +40,7 @@ from crane.errors import CraneError
 # (<= hook.MAX_DEADLINE) plus its hard-kill grace must stay well below this, because on
 # timeout the client runs the tool.
 HOOK_TIMEOUT = 10
-HOOK_MODULE = "crane.guard.hook"
+HOOK_MODULE = "crane.guard.run.hook"
 HOOK_CODE = f"from {HOOK_MODULE} import main; main()"
 SETTINGS_LOCAL = Path(".claude") / "settings.local.json"
 SELF_CHECK_COMMAND = "npx wrangler deploy --env production"

@@ -1,4 +1,4 @@
-"""crane's PreToolUse hook for Claude Code: `python -I -m crane.guard.hook` (see install.py).
+"""crane's PreToolUse hook for Claude Code: `python -I -m crane.guard.run.hook` (see install.py).
 
 Reads one tool call as JSON on stdin, classifies it, decides, audits, and answers in the form
 Claude Code (2.1.197 .. 2.1.330, observed) actually honours:
@@ -49,9 +49,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any, NoReturn
 
-    from crane.guard.config import GuardConfig
     from crane.guard.model import Classification
-    from crane.guard.redact import Redactor
+    from crane.guard.rules.config import GuardConfig
+    from crane.guard.run.redact import Redactor
 
     Classifier = Callable[..., Classification]  # classify(tool_name, tool_input, *, cwd, config)
     ConfigLoader = Callable[[Mapping[str, str]], GuardConfig]
@@ -226,7 +226,7 @@ class Watchdog:
     def __init__(self, ctx: _Context) -> None:
         # Imported now, in the main thread: the timer thread must not need the import lock,
         # which a main thread stuck mid-import could be holding.
-        from crane.guard import alerts, redact  # noqa: F401
+        from crane.guard.run import alerts, redact  # noqa: F401
 
         self._ctx = ctx
         self._start = time.monotonic()
@@ -316,8 +316,8 @@ def evaluate(
 ) -> HookResult:
     """The whole decision for one hook input; never raises, every failure is a blocking result.
 
-    `classifier` and `load_config` default to `crane.guard.classify.classify` and
-    `crane.guard.config.load_guard_config`; tests inject their own.
+    `classifier` and `load_config` default to `crane.guard.see.classify.classify` and
+    `crane.guard.rules.config.load_guard_config`; tests inject their own.
     """
     ctx = ctx if ctx is not None else _Context(environ)
     try:
@@ -334,7 +334,7 @@ def _evaluate(
     ctx: _Context,
     watchdog: Watchdog | None,
 ) -> HookResult:
-    from crane.guard.redact import Redactor
+    from crane.guard.run.redact import Redactor
 
     ctx.redactor = Redactor.from_environ(environ)
     call = parse_hook_input(raw)
@@ -344,7 +344,7 @@ def _evaluate(
     ctx.command = summarize(call.tool_name, call.tool_input)
 
     if load_config is None:
-        from crane.guard.config import load_guard_config
+        from crane.guard.rules.config import load_guard_config
 
         load_config = load_guard_config
     config = load_config(environ)
@@ -363,12 +363,12 @@ def _evaluate(
     classification = classifier(call.tool_name, call.tool_input, cwd=call.cwd, config=config)
     _check_classification(classification)
 
-    from crane.guard.decide import decide
+    from crane.guard.run.decide import decide
 
     newly_set = False
     if classification.kind == "external_write":
         # Only external writes can be affected by the sticky flag, so only they pay for the store.
-        from crane.guard.state import open_state
+        from crane.guard.run.state import open_state
 
         store = open_state(config, timeout=min(1.0, deadline / 3))
         try:
@@ -396,7 +396,7 @@ def _evaluate(
         dry_run=verdict.dry_run,
         sticky_set=newly_set,
     )
-    from crane.guard.audit import append_audit
+    from crane.guard.run.audit import append_audit
 
     # An audit that cannot be written is a broken guard: the exception blocks the call.
     append_audit(ctx.state_dir, ctx.redactor.redact_obj(record))
@@ -404,16 +404,16 @@ def _evaluate(
 
 
 def load_classifier() -> Classifier:
-    """`crane.guard.classify.classify`, or a GuardRuntimeError saying why it cannot be had."""
+    """`crane.guard.see.classify.classify`, or a GuardRuntimeError saying why it cannot be had."""
     import importlib
 
     try:
-        module = importlib.import_module("crane.guard.classify")
+        module = importlib.import_module("crane.guard.see.classify")
         classify = module.classify
     except Exception as exc:
         raise GuardRuntimeError(f"the classifier cannot be loaded: {type(exc).__name__}: {exc}") from exc
     if not callable(classify):
-        raise GuardRuntimeError("the classifier cannot be loaded: crane.guard.classify.classify is not callable")
+        raise GuardRuntimeError("the classifier cannot be loaded: crane.guard.see.classify.classify is not callable")
     return classify  # type: ignore[no-any-return]
 
 
@@ -427,7 +427,7 @@ def _check_classification(c: object) -> None:
 
 
 def _audit_base(ctx: _Context) -> dict[str, Any]:
-    from crane.guard.audit import clip, utc_now_iso
+    from crane.guard.run.audit import clip, utc_now_iso
 
     return {
         "time": utc_now_iso(),
@@ -491,8 +491,8 @@ def _alert_state_dir(ctx: _Context) -> str | None:
 def _raise_alert(ctx: _Context, kind: str, error: str, *, webhook_timeout: float = 1.0,
                  extra: Mapping[str, Any] | None = None) -> str:
     """Record an alert; returns the note for stderr. Never raises for I/O trouble."""
-    from crane.guard.alerts import build_alert, raise_alert
-    from crane.guard.redact import Redactor
+    from crane.guard.run.alerts import build_alert, raise_alert
+    from crane.guard.run.redact import Redactor
 
     redactor = ctx.redactor if ctx.redactor is not None else Redactor.from_environ(ctx.environ)
     record = build_alert(kind=kind, error=error, run_id=ctx.run_id, tool=ctx.tool, venture=ctx.venture,
@@ -517,7 +517,7 @@ def guard_failure(ctx: _Context, exc: BaseException) -> HookResult:
     state_dir = _alert_state_dir(ctx)
     if state_dir is not None:
         try:
-            from crane.guard.audit import append_audit
+            from crane.guard.run.audit import append_audit
 
             record = _audit_base(ctx)
             record.update(decision="deny", rule="guard.error", reason=message)
@@ -554,7 +554,7 @@ def _emit(result: HookResult) -> int:
 
 
 def main(*, classifier: Classifier | None = None, load_config: ConfigLoader | None = None) -> NoReturn:
-    """Entry point (`python -m crane.guard.hook`, `crane-hook`). Never returns; exits 0 or 2."""
+    """Entry point (`python -m crane.guard.run.hook`, `crane-hook`). Never returns; exits 0 or 2."""
     code = EXIT_BLOCK
     try:
         environ = os.environ

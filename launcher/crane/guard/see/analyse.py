@@ -13,7 +13,7 @@ The walk follows the shell's semantics where they matter for the verdict:
   target, or production if its text names production anywhere: the whole text is scanned (up to
   `MAX_MENTION_SCAN`; a longer text is assumed to name production);
 - the wrangler environment computed at run time is assumed to be production (see
-  `crane.guard.wrangler`). `CLOUDFLARE_ENV` becomes `COMPUTED` when something the text does not
+  `crane.guard.see.wrangler`). `CLOUDFLARE_ENV` becomes `COMPUTED` when something the text does not
   show may assign it: `read`/`printf -v`/`mapfile`/`readarray`/`getopts` naming it (or a
   computed name), `export`/`declare`/`typeset`/`local`/`readonly`/`set` with a computed word,
   any assignment after a nameref (`declare -n`), `${CLOUDFLARE_ENV:=…}`, `eval`, a `source`d file
@@ -30,9 +30,10 @@ import os
 import re
 
 from crane._record import Record
-from crane.guard import scripts
 from crane.guard.model import Finding
-from crane.guard.prefilter import (
+from crane.guard.rules.engine import Arg, RuleSet, Verdict, evaluate, httpie_parts
+from crane.guard.see import scripts
+from crane.guard.see.prefilter import (
     EVAL_COMMANDS,
     INTERPRETERS,
     MAKE_COMMANDS,
@@ -42,19 +43,18 @@ from crane.guard.prefilter import (
     glob_could_name,
     sensitive_programs,
 )
-from crane.guard.rules import Arg, RuleSet, Verdict, evaluate, httpie_parts
-from crane.guard.shell import TOO_COMPLEX, Block, Command, Pipeline, Problem, Word, joined, parse
-from crane.guard.targets import mentions_production, url_target
-from crane.guard.wrangler import COMPUTED, ENV_VAR, wrangler_target
-from crane.guard.wrappers import SUBCOMMAND_WRAPPERS, WRAPPERS, Unwrapped, strip_package_version, unwrap, unwrap_env
+from crane.guard.see.shell import TOO_COMPLEX, Block, Command, Pipeline, Problem, Word, joined, parse
+from crane.guard.see.targets import mentions_production, url_target
+from crane.guard.see.wrangler import COMPUTED, ENV_VAR, wrangler_target
+from crane.guard.see.wrappers import SUBCOMMAND_WRAPPERS, WRAPPERS, Unwrapped, strip_package_version, unwrap, unwrap_env
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
-    from crane.guard.config import GuardConfig
     from crane.guard.model import Kind, Target
-    from crane.guard.shell import Stmt
+    from crane.guard.rules.config import GuardConfig
+    from crane.guard.see.shell import Stmt
 
     _Handler = Callable[[str, "Invocation", "Ctx"], None]
 

@@ -19,7 +19,7 @@ import os
 import stat
 
 from crane._record import Record
-from crane.guard.audit import append_jsonl, iter_jsonl, parse_time, utc_now_iso
+from crane.guard.run.audit import append_jsonl, iter_jsonl, parse_time, utc_now_iso
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from typing import Any
 
-    from crane.guard.redact import Redactor
+    from crane.guard.run.redact import Redactor
 
     StrPath = str | os.PathLike[str]
 

@@ -30,8 +30,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import sqlite3
 
-    from crane.guard.config import GuardConfig
-    from crane.guard.resp import RedisAddress, RespConnection
+    from crane.guard.rules.config import GuardConfig
+    from crane.guard.run.resp import RedisAddress, RespConnection
 
     StrPath = str | os.PathLike[str]
 
@@ -175,7 +175,7 @@ class SqliteRunState(RunState):
 
 class RedisRunState(RunState):
     def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        from crane.guard.resp import RespConnection, RespError, RespProtocolError, parse_redis_url
+        from crane.guard.run.resp import RespConnection, RespError, RespProtocolError, parse_redis_url
 
         self._errors: tuple[type[BaseException], ...] = (OSError, RespError, RespProtocolError)
         try:

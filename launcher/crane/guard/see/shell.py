@@ -1,6 +1,6 @@
 """Shell syntax for the guard: parse a command with tree-sitter-bash into a small typed tree.
 
-The analyser (`crane.guard.analyse`) never sees tree-sitter nodes, only these statements:
+The analyser (`crane.guard.see.analyse`) never sees tree-sitter nodes, only these statements:
 
 - `Command`: one simple command, its inline assignments (`A=1 cmd`), its words and redirects;
 - `Block`: statements run one after another; `scope` says whether changes they make (`cd`,

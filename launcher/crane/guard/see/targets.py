@@ -13,8 +13,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from crane.guard.config import GuardConfig
     from crane.guard.model import Target
+    from crane.guard.rules.config import GuardConfig
 
 # Hosts a request to which stays on this machine (0.0.0.0 and :: connect to the local host).
 LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost", "ip6-loopback", "::1", "0.0.0.0", "::"})  # noqa: S104

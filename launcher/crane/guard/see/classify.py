@@ -4,8 +4,8 @@
 
 Policy by tool:
 
-- `Bash` / `PowerShell`: the command string is analysed (`crane.guard.analyse`). A cheap
-  prefilter (`crane.guard.prefilter`) clears plain reads without parsing; anything else is parsed
+- `Bash` / `PowerShell`: the command string is analysed (`crane.guard.see.analyse`). A cheap
+  prefilter (`crane.guard.see.prefilter`) clears plain reads without parsing; anything else is parsed
   with tree-sitter-bash. PowerShell text goes through the same bash analysis: constructs bash
   cannot read become "cannot parse command" (an external write), which errs on the safe side.
 - `Write`, `Edit`, `MultiEdit`, `NotebookEdit`: a local write (rule `file.edit`).
@@ -35,15 +35,15 @@ from collections.abc import Mapping
 from fnmatch import fnmatchcase
 
 from crane.guard.model import Classification, Finding, combine
-from crane.guard.prefilter import is_harmless, rule_program_names, sensitive_programs
+from crane.guard.see.prefilter import is_harmless, rule_program_names, sensitive_programs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from crane.guard.config import GuardConfig
     from crane.guard.model import Target
-    from crane.guard.rules import RuleSet
+    from crane.guard.rules.config import GuardConfig
+    from crane.guard.rules.engine import RuleSet
 
 SHELL_TOOLS = frozenset({"Bash", "PowerShell"})
 EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit"})
@@ -116,8 +116,8 @@ def classify_command(
         names = rule_program_names(config.extra_rules)
         if names is not None and is_harmless(command, sensitive_programs(names)):
             return Classification("read", "local", None, (), "prefilter: plain read")
-    from crane.guard.analyse import analyse_command
-    from crane.guard.rules import load_rules
+    from crane.guard.rules.engine import load_rules
+    from crane.guard.see.analyse import analyse_command
 
     if rules is None:
         rules = load_rules(config.extra_rules, str(config.profile_path or "(profile)"))
@@ -135,7 +135,7 @@ def classify_mcp(tool_name: str, tool_input: Mapping[str, Any], config: GuardCon
     pattern = _matches(server, tool, config.mcp_write_patterns)
     if pattern is None:
         return _read(tool_name, "MCP tool matches no write pattern")
-    from crane.guard.targets import mentions_production
+    from crane.guard.see.targets import mentions_production
 
     why = f"MCP tool matches write pattern {pattern!r}"
     mention = mentions_production(_strings(tool_input), config)

@@ -1,0 +1,1 @@
+"""The guard at run time: hook, decision, run state, audit, alerts, redaction, install."""

@@ -1,0 +1,1 @@
+"""What a tool call would do: shell parsing, wrappers and runners, script files, wrangler, targets."""
