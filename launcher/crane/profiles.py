@@ -85,7 +85,7 @@ class InfisicalConfig(Record):
 
 class Profile(Record):
     __slots__ = ("code", "path", "name", "urls", "provider", "required", "shared_keys", "staging_fallback",
-                 "dotenv", "infisical", "guard")
+                 "dotenv", "infisical", "guard", "smoke")
     code: str
     path: str  # absolute
     name: str
@@ -97,14 +97,15 @@ class Profile(Record):
     dotenv: DotenvConfig | None
     infisical: InfisicalConfig | None
     guard: Mapping[str, Any]  # validated by crane.guard.rules.config
+    smoke: tuple[Mapping[str, Any], ...]  # [[smoke]] tables, validated by crane.smoke
 
     def __init__(self, code: str, path: str, name: str, urls: Mapping[Env, Mapping[str, str]], provider: str,
                  required: tuple[str, ...], shared_keys: tuple[str, ...], staging_fallback: bool,
                  dotenv: DotenvConfig | None = None, infisical: InfisicalConfig | None = None,
-                 guard: Mapping[str, Any] | None = None) -> None:
+                 guard: Mapping[str, Any] | None = None, smoke: tuple[Mapping[str, Any], ...] = ()) -> None:
         self._set(code=code, path=path, name=name, urls=urls, provider=provider, required=required,
                   shared_keys=shared_keys, staging_fallback=staging_fallback, dotenv=dotenv, infisical=infisical,
-                  guard=guard if guard is not None else {})
+                  guard=guard if guard is not None else {}, smoke=smoke)
 
     def staging_gaps(self) -> list[str]:
         """What this venture lacks to run in staging (empty when staging is available)."""
@@ -238,6 +239,13 @@ class _Parser:
                 name = f"{dotted}.{key}" if dotted else key
                 raise self.fail(name, "unknown field", hint)
 
+    def tables(self, parent: Mapping[str, Any], key: str) -> tuple[dict[str, Any], ...]:
+        """An array of tables (`[[key]]`); its entries are validated by the feature that owns them."""
+        value = parent.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(key, "must be an array of tables", f"write each entry as [[{key}]]")
+        return tuple(value)
+
     def string(self, table: Mapping[str, Any], key: str, dotted: str, *, required: bool = False) -> str | None:
         value = table.get(key)
         if value is None:
@@ -296,7 +304,7 @@ class _Parser:
         if not valid_venture_code(self.code):
             raise self.fail("(file name)", f"venture code {self.code!r} must match [a-z0-9][a-z0-9_-]*")
         d = self.data
-        self.only(d, ("name", "staging_fallback", "api", "urls", "secrets", "guard"), "")
+        self.only(d, ("name", "staging_fallback", "api", "urls", "secrets", "guard", "smoke"), "")
         name = self.string(d, "name", "name") or self.code
         urls = self.urls()
         secrets = self.table(d, "secrets", "secrets")
@@ -318,6 +326,7 @@ class _Parser:
             dotenv=dotenv,
             infisical=infisical,
             guard=self.table(d, "guard", "guard"),
+            smoke=self.tables(d, "smoke"),
         )
 
     def urls(self) -> dict[Env, dict[str, str]]:

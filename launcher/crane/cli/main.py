@@ -37,13 +37,14 @@ def _root(
 
 
 def _register() -> None:
-    from crane.cli import export, guard, misc, preflight, run
+    from crane.cli import export, guard, misc, preflight, run, smoke
 
     preflight.register(app)
     run.register(app)
     export.register(app)
     misc.register(app)
     guard.register(app)
+    smoke.register(app)
 
 
 def _error(message: str, hint: str | None = None) -> None:
