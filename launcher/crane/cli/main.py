@@ -37,7 +37,7 @@ def _root(
 
 
 def _register() -> None:
-    from crane.cli import export, guard, misc, preflight, run, smoke
+    from crane.cli import export, guard, mcp, misc, preflight, run, smoke
 
     preflight.register(app)
     run.register(app)
@@ -45,6 +45,7 @@ def _register() -> None:
     misc.register(app)
     guard.register(app)
     smoke.register(app)
+    mcp.register(app)
 
 
 def _error(message: str, hint: str | None = None) -> None:
