@@ -35,6 +35,9 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
                   environ: Mapping[str, str] | None = None) -> Report:
     environ = os.environ if environ is None else environ
     res = resolve(req)  # usage/config errors propagate: they are exit 2, not a failed check
+    from crane.guard.rules.config import parse_guard_table
+
+    parse_guard_table(res.profile.guard, str(res.profile.path))  # a broken [guard] is a config error too
     checks = [Check("profile", True, str(res.profile.path))]
     notes = list(res.warnings)
     env_detail = f"requested {res.requested_env} ({res.requested_from}), effective {res.effective_env}"
@@ -76,6 +79,7 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
     if found.get("claude"):
         checks.append(_guard_self_check(environ, informational=agent != "claude"))
     checks.extend(_guard_checks(environ))
+    checks.extend(deploy_default_checks(os.getcwd(), res.profile.guard))
     return Report(res, names, tuple(checks), tuple(notes), facts)
 
 
@@ -105,3 +109,21 @@ def _guard_checks(environ: Mapping[str, str]) -> list[Check]:
         return [Check("guard alerts (24h)", False, f"cannot read alerts: {exc}", informational=True)]
     detail = f"{count} hook failure alert(s) in the last 24 h" + (" (see: crane alerts)" if count else "")
     return [Check("guard alerts (24h)", count == 0, detail, informational=True)]
+
+
+def deploy_default_checks(cwd: str, guard: Mapping[str, object]) -> list[Check]:
+    """Where a bare `wrangler deploy` goes, per wrangler config of the project (a warning, unless
+    the profile's `[guard] require_safe_default = true` makes production-by-default a failure)."""
+    from crane.deploy_audit import UNSAFE, audit_project
+
+    envs = guard.get("production_envs")
+    production_envs = tuple(envs) if isinstance(envs, list) else ("production",)
+    required = guard.get("require_safe_default") is True
+    checks = []
+    for verdict in audit_project(cwd, production_envs):
+        detail = f"{os.path.relpath(verdict.config, cwd)}: {verdict.detail}"
+        if verdict.fix:
+            detail += f"; fix: {verdict.fix}"
+        safe = verdict.default != UNSAFE
+        checks.append(Check("deploy default", safe, detail, informational=not required))
+    return checks

@@ -70,6 +70,26 @@ def check() -> int:
         raise CraneError(f"the guard does not work ({failed} of {len(result.probes)} probes failed, see above)",
                          "agents launched now would NOT be protected; see docs/guard.md")
     typer.echo(f"crane guard works ({result.seconds:.2f} s)", err=True)
+    return _deploy_defaults()
+
+
+def _deploy_defaults() -> int:
+    """Report where a bare `wrangler deploy` goes in this project (fails only when the profile requires it)."""
+    from crane.preflight import deploy_default_checks
+    from crane.resolve import Request, resolve
+
+    try:
+        guard = resolve(Request()).profile.guard
+    except CraneError:  # no venture here: judge with the defaults
+        guard = {}
+    failed = False
+    for c in deploy_default_checks(os.getcwd(), guard):
+        mark = "ok  " if c.ok else ("warn" if c.informational else "FAIL")
+        typer.echo(f"  [{mark}] {c.name}: {c.detail}", err=True)
+        failed = failed or not (c.ok or c.informational)
+    if failed:
+        raise CraneError("a wrangler config deploys production by default ([guard] require_safe_default = true)",
+                         "apply the fix shown above")
     return 0
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 GUARD_KEYS = (
     "dry_run_scope", "production_gate", "production_envs", "sticky_ttl_seconds", "state_url",
     "alert_webhook", "rules", "local_writes", "mcp_write_patterns", "mcp_read_patterns", "deadline_seconds",
+    "require_safe_default",
 )
 
 # MCP tool names (fnmatch patterns on the part after `mcp__<server>__`) that write by default.
@@ -181,6 +182,8 @@ def parse_guard_table(raw: Mapping[str, Any], source: str) -> GuardConfig:
             if not isinstance(value, str) or value.partition("://")[0].lower() not in schemes:
                 raise fail(key, f"must be a URL with scheme {' or '.join(schemes)}")
             changes[key] = value
+    if "require_safe_default" in raw and not isinstance(raw["require_safe_default"], bool):
+        raise fail("require_safe_default", "must be true or false")
     if "rules" in raw:
         rules = raw["rules"]
         if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
