@@ -29,7 +29,7 @@ def prepare_agent(argv: list[str], env: Mapping[str, str], res: Resolution, *, g
     if name == "claude":
         from crane.agents.claude import prepare
 
-        return prepare(argv, env, say)
+        return prepare(argv, env, res, dry_run=dry_run, say=say)
     if name in ("codex", "gemini"):
         say(f"WARNING: crane guard is not active for {name}: crane installs its guard only into Claude Code "
             "so far; production writes by this agent are NOT gated")
