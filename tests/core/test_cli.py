@@ -103,6 +103,15 @@ def test_junk_env_warns_once_and_uses_production(project: Path) -> None:
     assert len(lines) == 1 and "'stagingg'" in lines[0] and "production" in lines[0] and "staging" in lines[0]
 
 
+def test_junk_env_flag_is_a_usage_error_and_runs_nothing(project: Path) -> None:
+    marker = project / "ran"
+    rc, out, err = run_crane("run", "-v", "stg", "--env", "staging2", "--", PY, "-c",
+                             f"open({str(marker)!r}, 'w')", cwd=project)
+    assert rc == 2 and out == "" and not marker.exists()
+    assert "--env: unknown environment 'staging2' (did you mean 'staging'?)" in err
+    assert "prod-1" not in out + err and "Traceback" not in err
+
+
 def test_strict_env_exits_2(project: Path) -> None:
     rc, out, err = run_crane("run", "-v", "stg", "--", *DUMP_ENV, cwd=project,
                              env={"CRANE_ENV": "stagingg", "CRANE_STRICT_ENV": "1"})
