@@ -30,6 +30,27 @@ class Report:
     def ok(self) -> bool:
         return all(c.ok or c.informational for c in self.checks)
 
+    @property
+    def status(self) -> str:
+        """`not_ready`, `ready_with_fallback`, `ready_with_warnings` or `ready` (stable, for JSON)."""
+        if not self.ok:
+            return "not_ready"
+        if self.resolution.fallback:
+            return "ready_with_fallback"
+        if any(c.warning for c in self.checks):
+            return "ready_with_warnings"
+        return "ready"
+
+    @property
+    def result(self) -> str:
+        """The verdict in words; a fallback is a warning state, never a plain `ready`."""
+        return {
+            "not_ready": "NOT ready (a check failed)",
+            "ready_with_fallback": "ready, with fallback: production secrets and API",
+            "ready_with_warnings": "ready, with warnings (see above)",
+            "ready": "ready",
+        }[self.status]
+
 
 def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
                   environ: Mapping[str, str] | None = None) -> Report:
@@ -38,12 +59,9 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
     from crane.guard.rules.config import parse_guard_table
 
     parse_guard_table(res.profile.guard, str(res.profile.path))  # a broken [guard] is a config error too
-    checks = [Check("profile", True, str(res.profile.path))]
+    checks = [Check("profile", True, f"valid ({res.profile.provider} secrets)")]
     notes = list(res.warnings)
-    env_detail = f"requested {res.requested_env} ({res.requested_from}), effective {res.effective_env}"
-    if res.fallback:
-        env_detail += f": {res.fallback}"
-    checks.append(Check("environment", True, env_detail))
+    checks.append(_environment_check(res))
 
     names: tuple[str, ...] | None = None
     facts: Mapping[str, object] = {}
@@ -60,7 +78,9 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
         checks.extend(result.checks)
         names = tuple(sorted(result.secrets))
         reserved = [n for n in names if is_reserved(n)]
-        detail = f"{len(names)} secrets from {res.secrets.describe()}"
+        if res.fallback:  # fell back at fetch time (e.g. the staging folder is missing)
+            checks[1] = _environment_check(res)
+        detail = f"{len(names)} fetched"  # the source is printed once, above the checks
         if reserved:
             detail += f"; not injected (reserved): {', '.join(reserved)}"
         checks.append(Check("secrets", True, detail))
@@ -81,6 +101,24 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
     checks.extend(_guard_checks(environ))
     checks.extend(deploy_default_checks(os.getcwd(), res.profile.guard))
     return Report(res, names, tuple(checks), tuple(notes), facts)
+
+
+def _environment_check(res: Resolution) -> Check:
+    """The environment in words: as requested, a fallback (a warning), or a junk request."""
+    effective = res.environment_name
+    if res.fallback:
+        return Check("environment", True, f"{effective}, although staging was requested: {res.fallback}",
+                     warning=True)
+    if res.requested_raw is not None and res.requested_from == "CRANE_ENV" and not _known(res.requested_raw):
+        return Check("environment", True, f"{effective}: CRANE_ENV {res.requested_raw!r} is not an environment "
+                     "name", warning=True)
+    return Check("environment", True, f"{effective}, as requested")
+
+
+def _known(raw: str) -> bool:
+    from crane.envname import normalize
+
+    return normalize(raw).known
 
 
 def _guard_self_check(environ: Mapping[str, str], *, informational: bool) -> Check:

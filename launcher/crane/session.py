@@ -47,10 +47,12 @@ def resolve_and_fetch(req: Request, options: FetchOptions, say: Say = say_stderr
     return result
 
 
-def summary(res: Resolution) -> str:
-    line = f"crane: Environment: {res.environment_name} | API: {res.api_base} | venture {res.venture}"
+def summary(res: Resolution, colour: bool = False) -> str:
+    from crane.style import banner
+
+    line = f"crane: Environment: {banner(res, colour)} | API: {res.api_base} | venture {res.venture}"
     if res.fallback:
-        line += f" | requested {res.requested_env}, using prod ({res.fallback})"
+        line += f" | staging requested, production used ({res.fallback})"
     return line
 
 
@@ -70,5 +72,7 @@ def launch(request: LaunchRequest, environ: Mapping[str, str] | None = None, say
         from crane.agents import prepare_agent
 
         argv = prepare_agent(argv, child.env, res, guard=request.guard, dry_run=request.dry_run, say=say)
-        say(summary(res))
+        from crane.style import use_colour
+
+        say(summary(res, colour=say is say_stderr and use_colour(sys.stderr)))
     return exec_child(argv, child.env)
