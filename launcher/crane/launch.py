@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from crane.errors import CommandNotFound, NestedLaunchError, SecretsError
 from crane.secrets import validate_names
+from crane.secrets.loader_vars import refuse_loader_vars
 
 if TYPE_CHECKING:
     from crane.resolve import Resolution
@@ -89,7 +90,9 @@ def build_child_env(
     run_id: str | None = None,
 ) -> ChildEnv:
     check_nesting(parent, nested)
-    validate_names(secrets, f"venture {resolution.venture}, {resolution.environment_name}")
+    context = f"venture {resolution.venture}, {resolution.environment_name}"
+    validate_names(secrets, context)
+    refuse_loader_vars(secrets, resolution.profile.allow_loader_vars, context, resolution.profile.path)
     warnings: list[str] = []
     env = {k: v for k, v in parent.items() if k not in CREDENTIAL_VARS and k not in SESSION_VARS}
     if nested:

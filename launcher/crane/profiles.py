@@ -85,7 +85,7 @@ class InfisicalConfig(Record):
 
 class Profile(Record):
     __slots__ = ("code", "path", "name", "urls", "provider", "required", "shared_keys", "staging_fallback",
-                 "dotenv", "infisical", "guard", "smoke")
+                 "dotenv", "infisical", "guard", "smoke", "allow_loader_vars")
     code: str
     path: str  # absolute
     name: str
@@ -98,14 +98,16 @@ class Profile(Record):
     infisical: InfisicalConfig | None
     guard: Mapping[str, Any]  # validated by crane.guard.rules.config
     smoke: tuple[Mapping[str, Any], ...]  # [[smoke]] tables, validated by crane.smoke
+    allow_loader_vars: tuple[str, ...]  # loader-changing secret names allowed anyway (secrets/loader_vars.py)
 
     def __init__(self, code: str, path: str, name: str, urls: Mapping[Env, Mapping[str, str]], provider: str,
                  required: tuple[str, ...], shared_keys: tuple[str, ...], staging_fallback: bool,
                  dotenv: DotenvConfig | None = None, infisical: InfisicalConfig | None = None,
-                 guard: Mapping[str, Any] | None = None, smoke: tuple[Mapping[str, Any], ...] = ()) -> None:
+                 guard: Mapping[str, Any] | None = None, smoke: tuple[Mapping[str, Any], ...] = (),
+                 allow_loader_vars: tuple[str, ...] = ()) -> None:
         self._set(code=code, path=path, name=name, urls=urls, provider=provider, required=required,
                   shared_keys=shared_keys, staging_fallback=staging_fallback, dotenv=dotenv, infisical=infisical,
-                  guard=guard if guard is not None else {}, smoke=smoke)
+                  guard=guard if guard is not None else {}, smoke=smoke, allow_loader_vars=allow_loader_vars)
 
     def staging_gaps(self) -> list[str]:
         """What this venture lacks to run in staging (empty when staging is available)."""
@@ -308,7 +310,8 @@ class _Parser:
         name = self.string(d, "name", "name") or self.code
         urls = self.urls()
         secrets = self.table(d, "secrets", "secrets")
-        self.only(secrets, ("provider", "required", "shared_keys", "dotenv", "infisical"), "secrets")
+        self.only(secrets, ("provider", "required", "shared_keys", "dotenv", "infisical", "allow_loader_vars"),
+                  "secrets")
         provider = self.string(secrets, "provider", "secrets.provider", required=True)
         if provider not in PROVIDERS:
             raise self.fail("secrets.provider", f"unknown provider {provider!r}", f"known: {', '.join(PROVIDERS)}")
@@ -327,6 +330,7 @@ class _Parser:
             infisical=infisical,
             guard=self.table(d, "guard", "guard"),
             smoke=self.tables(d, "smoke"),
+            allow_loader_vars=self.names(secrets, "allow_loader_vars", "secrets.allow_loader_vars"),
         )
 
     def urls(self) -> dict[Env, dict[str, str]]:

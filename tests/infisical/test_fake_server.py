@@ -852,6 +852,45 @@ def test_rate_limit_without_headers_leaves_only_the_message() -> None:
         assert requests.get(srv.url + "/api/status", timeout=TIMEOUT).status_code == 200
 
 
+def test_rate_limit_as_500_like_some_self_hosted_versions() -> None:
+    with FakeInfisicalServer(sample_fixture(), rate_limits={"secrets": 1}, rate_limit_status=500) as srv:
+        token = raw_token(srv)
+        assert raw_get(srv, token).status_code == 200
+        resp = raw_get(srv, token)
+        assert resp.status_code == 500
+        assert resp.json()["error"] == "InternalServerError"  # the body says nothing about limits
+        assert resp.headers["x-ratelimit-remaining"] == "0" and int(resp.headers["retry-after"]) > 0
+    fault = Fault.rate_limited_as_500(wait=12)
+    with FakeInfisicalServer(sample_fixture()) as srv:
+        srv.inject("secrets", fault)
+        resp = raw_get(srv, raw_token(srv))
+        assert resp.status_code == 500
+        assert resp.headers["retry-after"] == "12" and resp.headers["x-ratelimit-remaining"] == "0"
+
+
+def test_unknown_client_id_as_404_like_some_versions() -> None:
+    from tests.fakes.infisical_server import MSG_NO_IDENTITY
+
+    with FakeInfisicalServer(sample_fixture(), unknown_client_id_404=True) as srv:
+        resp = requests.post(srv.url + LOGIN, json={"clientId": "nobody", "clientSecret": "x"}, timeout=TIMEOUT)
+        assert resp.status_code == 404
+        assert resp.json()["error"] == "NotFound" and resp.json()["message"] == MSG_NO_IDENTITY
+        logged_in(srv)
+        srv.delete_identity(DEFAULT_CLIENT_ID)  # deleted: a fresh client's login 404s
+        with pytest.raises(APIError) as caught:
+            logged_in(srv)
+        assert caught.value.status_code == 404
+    with FakeInfisicalServer(sample_fixture()) as srv:
+        token = raw_token(srv)
+        srv.delete_identity(DEFAULT_CLIENT_ID)
+        assert raw_get(srv, token).status_code == 401
+        resp = requests.post(srv.url + LOGIN, json={"clientId": "nobody", "clientSecret": "x"}, timeout=TIMEOUT)
+        assert resp.status_code == 401  # the default: current servers
+        srv.inject("login", Fault.identity_not_found())
+        resp = requests.post(srv.url + LOGIN, json={"clientId": "nobody", "clientSecret": "x"}, timeout=TIMEOUT)
+        assert resp.status_code == 404 and resp.json()["message"] == MSG_NO_IDENTITY
+
+
 def test_global_and_write_buckets() -> None:
     with FakeInfisicalServer(sample_fixture(), rate_limits={"write": 1, "global": 3}) as srv:
         token = raw_token(srv)

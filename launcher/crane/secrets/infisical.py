@@ -38,7 +38,7 @@ from crane.envname import DEV
 from crane.errors import SecretsError, UsageError
 from crane.secrets import where
 from crane.secrets.base import FetchOptions, FetchResult
-from crane.secrets.credentials import TOKEN_ENV, Credentials, resolve_credentials
+from crane.secrets.credentials import ENV_CLIENT_ID, ENV_CLIENT_SECRET, TOKEN_ENV, Credentials, resolve_credentials
 from crane.secrets.keystore import Keystore
 from crane.secrets.offline_cache import OfflineCache
 from crane.secrets.tokens import AccessToken, TokenCache
@@ -190,7 +190,10 @@ class _Fetch:
     def _online(self) -> FetchResult:
         self._connect(resolve_credentials(self.environ, self.store, self.host, self.project_id, self.res.venture))
         res, listing = self._list_with_fallback()
-        return self._result(res, self._merge(listing, res))
+        secrets = self._merge(listing, res)
+        if not secrets:
+            raise self._nothing_found(res)
+        return self._result(res, secrets)
 
     def _list_with_fallback(self) -> tuple[Resolution, Any]:
         res = self.res
@@ -302,9 +305,12 @@ class _Fetch:
             raise self._unreachable(exc) from None
         except http.RateLimited as exc:
             at = datetime.fromtimestamp(exc.retry_at).strftime("%H:%M:%S")
-            raise self._error(res, f"Infisical rate limit hit during {phase}; try again in "
+            how = "" if exc.status == 429 else f" (answered as {exc.status} with rate-limit headers)"
+            raise self._error(res, f"Infisical rate limit hit during {phase}{how}; try again in "
                                    f"{math.ceil(exc.wait)} s (after {at})",
-                              f"wait until {at}; rate limits are per minute and per client IP") from None
+                              f"wait until {at}; Infisical limits requests per minute and per client IP, so "
+                              "other launches from this machine count too (see docs/guide.md, "
+                              "Infisical rate limits)") from None
         except http.MalformedBody:
             raise self._error(res, f"Infisical sent an undecodable response to {phase}", _MALFORMED_HINT) from None
         except RequestException as exc:
@@ -539,11 +545,30 @@ class _Fetch:
                                "offline copy, if one is recent enough)")
         return self._error(res, f"Infisical refused the request ({detail})")
 
+    def _nothing_found(self, res: Resolution) -> SecretsError:
+        # Production (staging never gets here: an empty staging answer falls back or is refused).
+        # Older servers answer a missing folder with 200 and nothing, so a wrong path, a wrong
+        # environment slug and an identity scoped elsewhere all look like this: name all three.
+        env, path, kind = res.secrets.environment, res.secrets.path, res.effective_env
+        fallen = f"; staging was requested and fell back to production: {res.fallback}" if res.fallback else ""
+        # Not self._error(): where(res) would repeat project, environment and path.
+        return SecretsError(self._safe(f"no secrets found in Infisical environment {env}, path {path}, project "
+                                       f"{self.project_id} (venture {res.venture}, {res.environment_name}, "
+                                       f"host {self.host}){fallen}", limit=None),
+                            f"check that folder {path} exists in environment {env} of project {self.project_id} "
+                            f"and holds secrets (older servers answer a missing folder with an empty list), that "
+                            f"[secrets.infisical] {kind}_path / {kind}_environment / project_id in "
+                            f"{res.profile.path} are right, and that the machine identity may read that path")
+
     def _login_error(self, rej: _Rejected, res: Resolution) -> SecretsError:
         creds = self._creds()
         detail = self._detail(rej)
         locked = rej.status == 401 and "locked" in rej.message.lower()
-        if rej.status in (401, 403) and not locked:
+        # Some server versions answer an unknown or deleted client id with 404 NotFound "No
+        # identity with specified client ID was found" instead of 401: that is a credentials
+        # problem, told apart from a missing route (wrong host) by the body naming the identity.
+        unknown_identity = rej.status == 404 and _names_identity(rej)
+        if (rej.status in (401, 403) and not locked) or unknown_identity:
             self._forget_copy(res)
         if creds.source == "universal-auth env":
             fix = "check INFISICAL_UNIVERSAL_AUTH_CLIENT_ID / INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"
@@ -563,6 +588,16 @@ class _Fetch:
                                "Auth settings in Infisical")
         if rej.status in (400, 422):
             return self._error(res, f"Infisical rejected the login request ({detail})", fix)
+        if unknown_identity:
+            login = f"crane login --venture {res.venture} --client-id <client id>"
+            if creds.source == "universal-auth env":
+                todo = (f"set {ENV_CLIENT_ID} / {ENV_CLIENT_SECRET} to an existing machine identity, or unset "
+                        f"them and run `{login}`")
+            else:
+                todo = f"run `{login}` with the client id and secret of an existing machine identity"
+            return self._error(res, f"Infisical has no machine identity with the client id used for venture "
+                                    f"{res.venture} ({who}; {detail})",
+                               f"the identity was deleted or the client id is wrong: {todo}")
         if rej.status == 404:
             return self._error(res, f"no universal-auth login endpoint at {self.host} ({detail})",
                                "check [secrets.infisical] host / INFISICAL_API_URL (the host, without /api)")
@@ -625,6 +660,11 @@ def _key_value(secret: Any) -> tuple[str, str]:
     if not isinstance(key, str) or not isinstance(value, str):
         raise TypeError("secretKey/secretValue not strings")
     return key, value
+
+
+def _names_identity(rej: _Rejected) -> bool:
+    text = f"{rej.error} {rej.message}".lower()
+    return "identity" in text or "client id" in text
 
 
 def _text(value: Any) -> str:
