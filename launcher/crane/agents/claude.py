@@ -22,7 +22,12 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say) -> list[str]:
                          "fix the guard (crane guard check) or start without it, loudly, with --no-guard")
     state = Path(env.get("CRANE_STATE_DIR") or user_state_dir())
     session_dir = state / "sessions" / env["CRANE_RUN_ID"]
-    session_dir.mkdir(parents=True, exist_ok=True)
     settings = session_dir / "claude-settings.json"
-    settings.write_text(json.dumps(settings_json(command), indent=2), encoding="utf-8")
+    try:
+        session_dir.mkdir(parents=True, exist_ok=True)
+        settings.write_text(json.dumps(settings_json(command), indent=2), encoding="utf-8")
+    except OSError as exc:  # no settings file, no guard: refuse before anything starts
+        from crane.dirs import unusable
+
+        raise unusable("state", exc, env) from None
     return [argv[0], "--settings", str(settings), *argv[1:]]

@@ -418,7 +418,13 @@ class _Fetch:
         if not secrets:
             return False, "not updated (nothing fetched)"
         if not self.cache.save(res.secrets, secrets):
-            return False, "could not be written"
+            if self.cache.write_error is None:
+                return False, "could not be written"
+            from crane.dirs import unusable
+
+            problem = unusable("cache", self.cache.write_error, self.environ)
+            self.notes.append(f"Warning: no offline copy kept: {problem.message}; {problem.hint}")
+            return False, f"could not be written: {problem.message}"
         if self.fallback_from is not None:
             # Remember the decision, so an offline staging launch follows it to production.
             self.cache.save(self.fallback_from, {}, fallback=self.fallback_reason)
