@@ -242,3 +242,26 @@ def test_parallel_cold_launches_cost_one_login_and_one_read_each_and_never_more(
         assert 1 <= srv.count("login") <= 6
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "limited", "wait"),
+    [
+        (429, {}, {"message": "Rate limit exceeded. Please try again in 37 seconds"}, True, 37.0),
+        (500, {"Retry-After": "12", "X-RateLimit-Remaining": "0"}, {"message": "Something went wrong"}, True, 12.0),
+        (500, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "20"}, {}, True, 20.0),
+        (500, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1000000050"}, {}, True, 50.0),  # epoch form
+        (503, {}, {"error": "RateLimitExceeded", "message": "slow down"}, True, 1.0),
+        (500, {"x-ratelimit-remaining": "3"}, {"message": "Something went wrong"}, False, None),
+        (502, {"retry-after": "5"}, {"message": "Bad Gateway"}, False, None),
+        (404, {"x-ratelimit-remaining": "0"}, {"message": "not found"}, False, None),
+    ],
+)
+def test_what_counts_as_a_rate_limit_and_how_long_to_wait(status: int, headers: dict[str, str],
+                                                          body: dict[str, str], limited: bool,
+                                                          wait: float | None) -> None:
+    from crane.secrets.infisical_http import is_rate_limited, rate_limit_wait
+
+    assert is_rate_limited(status, headers, body) is limited
+    if wait is not None:
+        assert rate_limit_wait(headers, body, now=1_000_000_000) == wait
