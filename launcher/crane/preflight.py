@@ -99,6 +99,7 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
     if found.get("claude"):
         checks.append(_guard_self_check(environ, informational=agent != "claude"))
     checks.extend(_guard_checks(environ))
+    checks.extend(_directory_checks())
     checks.extend(deploy_default_checks(os.getcwd(), res.profile.guard))
     return Report(res, names, tuple(checks), tuple(notes), facts)
 
@@ -119,6 +120,20 @@ def _known(raw: str) -> bool:
     from crane.envname import normalize
 
     return normalize(raw).known
+
+
+def _directory_checks() -> list[Check]:
+    # The state dir holds what the guard needs (session settings, run state, audit): a launch
+    # without it is refused, so it fails the preflight. The cache only speeds things up and keeps
+    # offline copies: shown, never failing.
+    from crane.dirs import directory, probe
+
+    checks = []
+    for kind, informational in (("state", False), ("cache", True)):
+        problem = probe(kind)
+        detail = directory(kind) if problem is None else f"{problem.message} (hint: {problem.hint})"
+        checks.append(Check(f"{kind} dir", problem is None, detail, informational=informational))
+    return checks
 
 
 def _guard_self_check(environ: Mapping[str, str], *, informational: bool) -> Check:

@@ -216,3 +216,52 @@ def test_empty_production_through_the_cli(tmp_path: Path) -> None:
         result = run_crane("run", "--venture", "alpha", "--profiles-dir", str(profiles), "--", "true", env=UA_ENV)
     assert result.rc == 1
     assert "environment prod, path /alpha, project " + PROJECT in result.err
+
+
+def test_parallel_cold_launches_cost_one_login_and_one_read_each_and_never_more(tmp_path: Path) -> None:
+    # Six `crane run` processes at once, no cached token, a bucket of three reads: whatever the
+    # interleaving, three launch and three fail fast with the wait, and the server saw exactly six
+    # reads (no retry against the limit) and at most six logins (one per cold launch).
+    import subprocess
+
+    from tests.core.helpers import ENTRY, PY, subprocess_env
+
+    srv = running(rate_limits={"secrets": 3}, rate_limit_window=600)
+    try:
+        profiles = write_profile(tmp_path, srv.url)
+        argv = [PY, "-c", ENTRY, "run", "--venture", "alpha", "--profiles-dir", str(profiles), "--", "true"]
+        procs = [subprocess.Popen(argv, env=subprocess_env(UA_ENV), stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(6)]
+        outcomes = [(p.wait(timeout=120), p.communicate()[1]) for p in procs]
+        assert sorted(rc for rc, _ in outcomes) == [0, 0, 0, 1, 1, 1]
+        for rc, err in outcomes:
+            if rc:
+                assert "rate limit" in err and "try again in" in err and "per client IP" in err
+            assert "prod-api-key" not in err and CLIENT_SECRET not in err
+        assert srv.count("secrets") == 6
+        assert 1 <= srv.count("login") <= 6
+    finally:
+        srv.stop()
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "limited", "wait"),
+    [
+        (429, {}, {"message": "Rate limit exceeded. Please try again in 37 seconds"}, True, 37.0),
+        (500, {"Retry-After": "12", "X-RateLimit-Remaining": "0"}, {"message": "Something went wrong"}, True, 12.0),
+        (500, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "20"}, {}, True, 20.0),
+        (500, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1000000050"}, {}, True, 50.0),  # epoch form
+        (503, {}, {"error": "RateLimitExceeded", "message": "slow down"}, True, 1.0),
+        (500, {"x-ratelimit-remaining": "3"}, {"message": "Something went wrong"}, False, None),
+        (502, {"retry-after": "5"}, {"message": "Bad Gateway"}, False, None),
+        (404, {"x-ratelimit-remaining": "0"}, {"message": "not found"}, False, None),
+    ],
+)
+def test_what_counts_as_a_rate_limit_and_how_long_to_wait(status: int, headers: dict[str, str],
+                                                          body: dict[str, str], limited: bool,
+                                                          wait: float | None) -> None:
+    from crane.secrets.infisical_http import is_rate_limited, rate_limit_wait
+
+    assert is_rate_limited(status, headers, body) is limited
+    if wait is not None:
+        assert rate_limit_wait(headers, body, now=1_000_000_000) == wait

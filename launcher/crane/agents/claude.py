@@ -33,9 +33,14 @@ def prepare(argv: list[str], env: Mapping[str, str], res: Resolution, *, dry_run
     settings["hooks"]["SessionStart"] = [session_start_group(context_text(res, env, dry_run=dry_run))]
     state = Path(env.get("CRANE_STATE_DIR") or user_state_dir())
     session_dir = state / "sessions" / env["CRANE_RUN_ID"]
-    session_dir.mkdir(parents=True, exist_ok=True)
     path = session_dir / "claude-settings.json"
-    path.write_text(json.dumps(settings, indent=2), encoding="utf-8")
+    try:
+        session_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(settings, indent=2), encoding="utf-8")
+    except OSError as exc:  # no settings file, no guard: refuse before anything starts
+        from crane.dirs import unusable
+
+        raise unusable("state", exc, env) from None
     mcp = json.dumps(client_config(sys.executable))
     return [argv[0], "--settings", str(path), "--mcp-config", mcp, *argv[1:]]
 

@@ -78,6 +78,19 @@ def main(argv: list[str] | None = None) -> int:
         else:
             _error(exc.format_message())
         return int(ExitCode.USAGE)
+    except OSError as exc:  # a path crane could not use (read-only home, a file where a dir should be)
+        from crane.dirs import from_os_error
+
+        error = from_os_error(exc)
+        if error is None:
+            if debug():
+                raise
+            _error(f"unexpected {exc.__class__.__name__} (a bug in crane)", "run again with --debug for a traceback")
+            return int(ExitCode.FAILURE)
+        if debug():
+            traceback.print_exc()
+        _error(error.message, error.hint)
+        return int(error.exit_code)
     except Exception as exc:  # a bug: a short message (never its text, which may hold data) unless --debug
         if debug():
             raise

@@ -15,6 +15,12 @@ What a fetch does, in order:
      refuses under --no-fallback / staging_fallback = false) and fetch production instead.
   6. Merge imports with Infisical's precedence, warn (key names only) about `${...}` references
      the server could not expand, store the offline copy, report checks and facts.
+Retries (infisical_http.call_with_retries): connection errors and 5xx twice at most, quickly; a
+rate limit (429, or a 5xx with `x-ratelimit-remaining: 0`, as some self-hosted versions send) is
+waited out only when the server's wait fits the budget, and only once per fetch, because the
+server counts per client IP and every launch on the machine shares that count. An empty
+production answer is an error naming environment, path and project (older servers answer a
+missing folder that way); a 404 naming the identity at login is a credentials error.
 Failures end in ONE `SecretsError` naming venture, environment, Infisical environment and path,
 with a hint. Only a transport failure (refused, unreachable, timed out) may be answered from the
 offline copy; a 401/403/404 deletes it instead. No message ever carries a secret value, the
@@ -418,7 +424,13 @@ class _Fetch:
         if not secrets:
             return False, "not updated (nothing fetched)"
         if not self.cache.save(res.secrets, secrets):
-            return False, "could not be written"
+            if self.cache.write_error is None:
+                return False, "could not be written"
+            from crane.dirs import unusable
+
+            problem = unusable("cache", self.cache.write_error, self.environ)
+            self.notes.append(f"Warning: no offline copy kept: {problem.message}; {problem.hint}")
+            return False, f"could not be written: {problem.message}"
         if self.fallback_from is not None:
             # Remember the decision, so an offline staging launch follows it to production.
             self.cache.save(self.fallback_from, {}, fallback=self.fallback_reason)

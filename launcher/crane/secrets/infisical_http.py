@@ -291,12 +291,18 @@ def rate_limit_wait(headers: Mapping[str, str], body: Mapping[str, Any], now: fl
             when = None
         if when is not None:
             return max(0.0, when.timestamp() - (time.time() if now is None else now))
-    reset = lowered.get("x-ratelimit-reset", "").strip()  # seconds until the window resets
+    reset = lowered.get("x-ratelimit-reset", "").strip()
     if reset:
         try:
-            return max(0.0, float(reset))
+            seconds = float(reset)
         except ValueError:
             pass
+        else:
+            # Infisical's plugin sends seconds until the window resets; some servers send the
+            # reset time as epoch seconds instead (no window is a year long).
+            if seconds > 365 * 86400:
+                seconds -= time.time() if now is None else now
+            return max(0.0, seconds)
     message = body.get("message")
     if isinstance(message, str):
         match = _TRY_AGAIN.search(message)

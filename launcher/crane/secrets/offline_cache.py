@@ -72,6 +72,7 @@ class OfflineCache:
         self._store = store
         self._dir = directory or default_directory()
         self._clock = clock
+        self.write_error: OSError | None = None  # why the last save could not write its file
 
     @property
     def available(self) -> bool:
@@ -108,7 +109,8 @@ class OfflineCache:
         token = Fernet(key).encrypt(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
         try:
             _write_private(self.path_for(target), token)
-        except OSError:
+        except OSError as exc:
+            self.write_error = exc
             return False
         return True
 
