@@ -40,13 +40,13 @@ def register(app: typer.Typer) -> None:
             return 0
         from crane.cli.table import table
 
-        cells = []
+        cells: list[list[str]] = []
         for r in rows:
             if r["error"]:
-                cells.append([r["venture"], "-", "BROKEN", "-", r["error"]])  # the error names the file
+                cells.append([str(r["venture"]), "-", "BROKEN", "-", str(r["error"])])  # the error names the file
             else:
                 environments = "production, staging" if r["staging"] else "production only"
-                cells.append([r["venture"], r["name"], r["provider"], environments, r["profile"]])
+                cells.append([str(r["venture"]), str(r["name"]), str(r["provider"]), environments, str(r["profile"])])
         for line in table(["VENTURE", "NAME", "SECRETS", "ENVIRONMENTS", "PROFILE"], cells):
             typer.echo(line)
         return 0
