@@ -37,8 +37,9 @@ def _root(
 
 
 def _register() -> None:
-    from crane.cli import export, guard, misc, preflight, run
+    from crane.cli import export, guard, init, misc, preflight, run
 
+    init.register(app)
     preflight.register(app)
     run.register(app)
     export.register(app)
