@@ -76,3 +76,72 @@ def test_readme_examples_run_as_written(example: str) -> None:
     assert rc == 0, f"{example}\n{out}{err}"
     if "export" not in words:
         assert "not-a-real-secret" not in out + err
+
+
+# --- shell completion ---------------------------------------------------------------------------
+
+
+def _venv_path() -> str:
+    return f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def test_bash_completion_through_a_real_bash() -> None:
+    script = ('source <(crane completion bash)\n'
+              'COMP_WORDS=(crane pre); COMP_CWORD=1; _crane_completion crane; echo "${COMPREPLY[*]}"\n'
+              'COMP_WORDS=(crane launch --no); COMP_CWORD=2; _crane_completion crane; echo "${COMPREPLY[*]}"\n')
+    proc = subprocess.run(["bash", "-c", script], env=subprocess_env({"PATH": _venv_path()}), capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["preflight", "--no-fallback --no-guard"]
+
+
+@pytest.mark.parametrize(("shell", "env", "expected"), [
+    ("zsh", {"_TYPER_COMPLETE_ARGS": "crane pre"}, "preflight"),
+    ("fish", {"_TYPER_COMPLETE_ARGS": "crane pre", "_TYPER_COMPLETE_FISH_ACTION": "get-args"}, "preflight"),
+])
+def test_zsh_and_fish_completion_protocol(shell: str, env: dict[str, str], expected: str) -> None:
+    rc, script, _ = run_crane("completion", shell)
+    assert rc == 0 and "_CRANE_COMPLETE=complete_" + shell in script  # what the shell will call
+    rc, out, err = run_crane(env={**env, "_CRANE_COMPLETE": f"complete_{shell}"})
+    assert rc == 0, err
+    assert expected in out
+
+
+def test_completion_is_offered_by_typer_and_rejects_other_shells() -> None:
+    rc, out, _ = run_crane("--help")
+    assert rc == 0 and "--install-completion" in out and "--show-completion" in out
+    rc, _, err = run_crane("completion", "tcsh")
+    assert rc == 2 and "tcsh" in err
+
+
+# --- docs ---------------------------------------------------------------------------------------
+
+
+def test_help_and_docs_say_where_the_docs_are() -> None:
+    rc, out, _ = run_crane("--help")
+    words = " ".join(out.split())  # the epilog is wrapped to the terminal
+    assert rc == 0 and "crane docs" in words and "crane init" in words
+    rc, out, err = run_crane("docs")
+    assert rc == 0, err
+    assert out.splitlines()[0] == f"crane's documentation (Markdown) is in {REPO / 'docs'}:"
+    for name in ("guide.md", "configuration.md", "guard.md"):
+        assert str(REPO / "docs" / name) in out
+
+
+def test_the_wheel_carries_the_docs(tmp_path: Path) -> None:
+    """Built from this checkout with the project's build backend; `crane docs` from the unpacked wheel."""
+    import zipfile
+
+    proc = subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path / "dist")],
+                          cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        assert {"crane/_docs/guide.md", "crane/_docs/configuration.md", "crane/_docs/guard.md"} <= names
+        zf.extractall(tmp_path / "site")
+    code = "from crane.cli.main import entry; entry()"
+    proc = subprocess.run([sys.executable, "-c", code, "docs"], cwd=tmp_path, capture_output=True, text=True,
+                          env=subprocess_env({"PYTHONPATH": str(tmp_path / "site")}), timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{tmp_path / 'site' / 'crane' / '_docs'}:" in proc.stdout
