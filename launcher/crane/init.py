@@ -166,6 +166,21 @@ def _validate(code: str, text: str) -> None:
             raise UsageError(f"the profile would be invalid: {field_problem}", exc.hint) from None
 
 
+def _make_private_dirs(directory: str) -> None:
+    """Create `directory` and any missing parents 0700 (os.makedirs gives the parents the umask's mode)."""
+    missing = []
+    while directory and not os.path.isdir(directory):
+        missing.append(directory)
+        directory = os.path.dirname(directory)
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise CraneError(f"cannot create {path}: {exc.strerror}") from None
+
+
 def write_init(plan: InitPlan) -> list[str]:
     """Create the files (exclusively: a file that appeared meanwhile is not overwritten)."""
     written: list[str] = []
@@ -173,7 +188,7 @@ def write_init(plan: InitPlan) -> list[str]:
     if plan.marker is not None:
         files.append((plan.marker, plan.marker_text, 0o600))
     for path, text, mode in files:
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        _make_private_dirs(os.path.dirname(path))
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         except FileExistsError:

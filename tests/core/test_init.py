@@ -48,7 +48,8 @@ def test_dotenv_venture_from_flags(tmp_path: Path, project: Path, home: dict[str
         path = profiles / "acme" / name
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert path.read_text(encoding="utf-8").startswith("#")
-    assert stat.S_IMODE((profiles / "acme").stat().st_mode) == 0o700
+    for directory in (profiles / "acme", profiles, profiles.parent):  # parents crane created, too
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
     lines = out.splitlines()
     assert f"created {(profiles / 'acme.toml').resolve()}" in lines
     assert f"created {project / '.crane.toml'}" in lines
