@@ -291,3 +291,15 @@ def test_launch_banner_is_coloured_by_environment_on_a_terminal(project: Path) -
     assert "\033[" in prod and "\033[" in staging
     assert prod.split("production")[0] != staging.split("staging")[0]
     assert "\033[" not in banner("staging", "1")
+
+
+def test_project_file_path_is_printed_once(project: Path) -> None:
+    (project / ".crane.toml").write_text('venture = "stg"\nenv = "stg"\n', encoding="utf-8")
+    rc, out, err = run_crane("preflight", cwd=project, env={"CRANE_ENV": None, "CRANE_VENTURE": None})
+    assert rc == 0, err
+    marker = str(project / ".crane.toml")
+    assert out.count(marker) == 1
+    lines = out.splitlines()
+    assert "Environment: staging" in lines
+    assert "Requested: staging (from .crane.toml: 'stg')" in lines
+    assert f"Venture: stg (stg), chosen by {marker}" in lines
