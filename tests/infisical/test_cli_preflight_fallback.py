@@ -27,3 +27,14 @@ def test_fetch_time_fallback_is_a_warning_state(tmp_path: Path) -> None:
     (check,) = [c for c in data["checks"] if c["name"] == "environment"]
     assert check["warning"] is True
     assert "prod-api-key" not in text.output and "prod-db-password" not in text.output  # names, never values
+
+
+def test_host_project_and_path_are_printed_once(tmp_path: Path) -> None:
+    with FakeInfisicalServer(alpha_fixture()).start() as server:
+        profiles = write_profile(tmp_path / "profiles", server.url)
+        result = run_crane("preflight", "--venture", "alpha", "--profiles-dir", str(profiles), "--env", "staging",
+                           env={**UA_ENV, "CRANE_CACHE_DIR": str(tmp_path / "cache")})
+        host = server.url
+    assert result.rc == 0, result.err
+    assert result.out.count("/alpha/staging") == 1 and result.out.count(host) == 1
+    assert result.out.count(str((profiles / "alpha.toml").resolve())) == 1
