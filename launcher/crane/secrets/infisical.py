@@ -443,7 +443,7 @@ class _Fetch:
                       else Check("infisical host", True, "not contacted (--offline)", informational=True))
         checks = (
             host_check,
-            Check("secrets source", True, f"offline copy of {source}, {_human(age)} old ({len(copy.secrets)} secrets)"),
+            Check("secrets source", True, f"offline copy, {_human(age)} old ({len(copy.secrets)} secrets)"),
             Check("staging fallback", True, _fallback_detail(res), informational=True),
             Check("offline cache", True, f"used: {_human(age)} old, limit {_human(self.cfg.cache_max_age)}",
                   informational=True),
