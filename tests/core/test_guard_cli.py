@@ -24,6 +24,7 @@ def project(tmp_path: Path) -> Path:
     (root / ".crane.toml").write_text('venture = "acme"\n', encoding="utf-8")
     rc, _, err = run_crane("guard", "install", str(root), cwd=tmp_path)
     assert rc == 0 and "installed into" in err
+    assert f"the guard uses venture acme ({(root / 'profiles' / 'acme.toml').resolve()})" in err
     return root
 
 
@@ -109,6 +110,19 @@ def test_guard_install_refuses_a_missing_directory(tmp_path: Path) -> None:
     a_file.write_text("", encoding="utf-8")
     rc, _, err = run_crane("guard", "install", str(a_file), cwd=tmp_path)
     assert rc == 2 and "is not a directory" in err
+
+
+def test_guard_install_says_what_the_hook_will_know(tmp_path: Path) -> None:
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    rc, _, err = run_crane("guard", "install", str(bare), cwd=tmp_path)
+    assert rc == 0 and "no .crane.toml here" in err and "crane init" in err
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / ".crane.toml").write_text('venture = "ghost"\n', encoding="utf-8")
+    rc, _, err = run_crane("guard", "install", str(broken), cwd=tmp_path)
+    assert rc == 2 and "ghost" in err and str(broken / ".crane.toml") in err
+    assert not (broken / ".claude").exists()  # nothing installed that would block every call
 
 
 # --- runs show ----------------------------------------------------------------------------------

@@ -52,8 +52,18 @@ def install(
     if not project.is_dir():  # never create a project directory by accident (a typo in DIR)
         what = "is not a directory" if project.exists() else "does not exist"
         raise UsageError(f"{project}: {what}", "give an existing project directory (default: the current one)")
+    from crane.guard.rules.config import project_profile
+
+    # What the hook will know in a hand-started client; a broken .crane.toml is reported now, not
+    # as a guard that blocks every tool call later.
+    known = project_profile(str(project.resolve()), os.environ)
     result = install_project(project.resolve())
     typer.echo(f"{'installed into' if result.changed else 'already installed in'} {result.path}", err=True)
+    if known is None:
+        typer.echo("no .crane.toml here: the guard knows no venture's production URLs in this project "
+                   "(add one with: crane init)", err=True)
+    else:
+        typer.echo(f"the guard uses venture {known[1]} ({known[0]}) from the project's .crane.toml", err=True)
     return 0
 
 

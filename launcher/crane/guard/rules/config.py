@@ -150,13 +150,18 @@ def load_guard_config(environ: Mapping[str, str] | None = None, cwd: str | None 
 
 
 def _project_profile(environ: Mapping[str, str], cwd: str | None) -> tuple[str, str, str | None] | None:
-    """(profile path, venture, the project's env) from the nearest `.crane.toml`, or None.
-
-    A `.crane.toml` whose venture has no profile is an error (the hook then fails closed): a
-    guard that silently forgot the production URLs would allow what a launched one gates."""
     start = environ.get("CLAUDE_PROJECT_DIR", "").strip() or cwd
     if not start or not os.path.isabs(start):
         return None
+    return project_profile(start, environ)
+
+
+def project_profile(start: str, environ: Mapping[str, str]) -> tuple[str, str, str | None] | None:
+    """(profile path, venture, the project's env) from the nearest `.crane.toml` at or above
+    `start`, or None when there is none.
+
+    A `.crane.toml` whose venture has no profile is an error (the hook then fails closed): a
+    guard that silently forgot the production URLs would allow what a launched one gates."""
     from crane.profiles import find_profile, search_dirs
     from crane.resolve import find_project_marker
 
