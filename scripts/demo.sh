@@ -13,12 +13,12 @@ venv=$(cd "$(bash scripts/bootstrap.sh | tail -n 1)" && pwd)
 crane="$venv/bin/crane"
 state=$(mktemp -d "${TMPDIR:-/tmp}/crane-demo.XXXXXX")
 trap 'rm -rf "$state"' EXIT
-export CRANE_STATE_DIR="$state" NO_COLOR="${NO_COLOR-}"
+export CRANE_STATE_DIR="$state"
 unset CRANE_ENV CRANE_VENTURE CRANE_RUN_ID CRANE_INJECTED
 say() { printf '\n== %s\n' "$*"; }
 
 say "1. crane preflight --venture demo --env staging"
-"$crane" preflight --venture demo --env staging | grep -v '^  \[info\] agent '
+"$crane" preflight --venture demo --env staging
 
 say "2. crane run --venture demo --env staging -- python (what the child sees)"
 "$crane" run --venture demo --env staging -- "$venv/bin/python" -c '
@@ -36,12 +36,11 @@ print("CRANE_ENV =", os.environ["CRANE_ENV"], "| requested =", os.environ["CRANE
 export PATH="$PWD/scripts/demo-bin:$PATH"  # the stand-in `claude` and `wrangler`
 say "4. crane launch --venture demo --env staging claude  (the guard decides before each command)"
 "$crane" launch --venture demo --env staging claude \
-    "wrangler deploy --env production" "wrangler deploy --env staging" 2>&1 | grep -v '^crane: Environment'
+    "wrangler deploy --env production" "wrangler deploy --env staging"
 
 say "5. crane launch --venture demo --dry-run claude  (every external write intercepted)"
 "$crane" launch --venture demo --dry-run claude "wrangler deploy" \
-    "wrangler d1 execute demo-db --remote --command 'DELETE FROM sessions'" "ls -C profiles" 2>&1 |
-    grep -v '^crane: Environment'
+    "wrangler d1 execute demo-db --remote --command 'DELETE FROM sessions'" "ls -C profiles"
 run=$("$crane" runs --json | "$venv/bin/python" -c '
 import json, sys
 print(next(r["run_id"] for r in json.load(sys.stdin) if r["counts"].get("intercepted")))')
