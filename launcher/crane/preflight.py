@@ -61,6 +61,7 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
     parse_guard_table(res.profile.guard, str(res.profile.path))  # a broken [guard] is a config error too
     checks = [Check("profile", True, f"valid ({res.profile.provider} secrets)")]
     notes = list(res.warnings)
+    env_check = len(checks)
     checks.append(_environment_check(res))
 
     names: tuple[str, ...] | None = None
@@ -79,7 +80,7 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
         names = tuple(sorted(result.secrets))
         reserved = [n for n in names if is_reserved(n)]
         if res.fallback:  # fell back at fetch time (e.g. the staging folder is missing)
-            checks[1] = _environment_check(res)
+            checks[env_check] = _environment_check(res)
         detail = f"{len(names)} fetched"  # the source is printed once, above the checks
         if reserved:
             detail += f"; not injected (reserved): {', '.join(reserved)}"

@@ -23,9 +23,11 @@ def requested_text(res: Resolution) -> str:
     """What was asked for, as given, and where it came from (a junk CRANE_ENV is shown as typed)."""
     if res.requested_raw is None:
         return f"{display_name(res.requested_env)} (default)"
+    # Both from the project's .crane.toml: its path is printed once, on the Venture line.
+    origin = ".crane.toml" if res.requested_from == res.venture_from else res.requested_from
     if not normalize(res.requested_raw).known:
-        return f"{res.requested_raw!r} (from {res.requested_from}): not an environment name, so production"
-    return f"{display_name(res.requested_env)} (from {res.requested_from}: {res.requested_raw.strip()!r})"
+        return f"{res.requested_raw!r} (from {origin}): not an environment name, so production"
+    return f"{display_name(res.requested_env)} (from {origin}: {res.requested_raw.strip()!r})"
 
 
 def report_json(report: Report) -> dict[str, Any]:

@@ -233,18 +233,18 @@ def test_junk_env_flag_is_exit_2_before_anything_is_fetched(project: Path) -> No
     assert "Traceback" not in err
 
 
-def _on_a_terminal(args: list[str], cwd: Path, env: dict[str, str | None]) -> str:
-    """Run crane with stdout on a pseudo-terminal; returns what it printed there."""
+def _on_a_terminal(args: list[str], cwd: Path, env: dict[str, str | None], stream: str = "stdout") -> str:
+    """Run crane with `stream` (stdout or stderr) on a pseudo-terminal; returns what it printed there."""
     import pty
     import subprocess
 
     from tests.core.helpers import ENTRY, subprocess_env
 
     leader, follower = pty.openpty()
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, stream: follower}
     try:
         proc = subprocess.run([PY, "-c", ENTRY, *args], cwd=cwd, env=subprocess_env({"TERM": "xterm", **env}),
-                              stdin=subprocess.DEVNULL, stdout=follower, stderr=subprocess.PIPE, timeout=60,
-                              check=False)
+                              stdin=subprocess.DEVNULL, timeout=60, check=False, **streams)
         os.close(follower)
         follower = -1
         chunks = []
@@ -276,3 +276,30 @@ def test_colour_on_a_terminal_only_and_never_with_no_color(project: Path) -> Non
     assert "\033[" not in plain and plain.splitlines()[0] == "Environment: staging"
     rc, piped, _ = run_crane("preflight", "-v", "stg", cwd=project, env={"NO_COLOR": None, "TERM": "xterm"})
     assert rc == 0 and "\033[" not in piped
+
+
+def test_launch_banner_is_coloured_by_environment_on_a_terminal(project: Path) -> None:
+    """The one-line banner `crane launch` prints on stderr: production and staging never look alike."""
+
+    def banner(env_name: str, no_color: str | None) -> str:
+        err = _on_a_terminal(["launch", "-v", "stg", "-e", env_name, PY, "-c", "pass"], project,
+                             {"NO_COLOR": no_color}, stream="stderr")
+        (line,) = [x for x in err.splitlines() if x.startswith("crane: Environment:")]
+        return line
+
+    prod, staging = banner("prod", None), banner("staging", None)
+    assert "\033[" in prod and "\033[" in staging
+    assert prod.split("production")[0] != staging.split("staging")[0]
+    assert "\033[" not in banner("staging", "1")
+
+
+def test_project_file_path_is_printed_once(project: Path) -> None:
+    (project / ".crane.toml").write_text('venture = "stg"\nenv = "stg"\n', encoding="utf-8")
+    rc, out, err = run_crane("preflight", cwd=project, env={"CRANE_ENV": None, "CRANE_VENTURE": None})
+    assert rc == 0, err
+    marker = str(project / ".crane.toml")
+    assert out.count(marker) == 1
+    lines = out.splitlines()
+    assert "Environment: staging" in lines
+    assert "Requested: staging (from .crane.toml: 'stg')" in lines
+    assert f"Venture: stg (stg), chosen by {marker}" in lines

@@ -46,10 +46,24 @@ def install(
 
     Example: crane guard install ~/src/app
     """
+    from crane.errors import UsageError
     from crane.guard.run.install import install_project
 
+    if not project.is_dir():  # never create a project directory by accident (a typo in DIR)
+        what = "is not a directory" if project.exists() else "does not exist"
+        raise UsageError(f"{project}: {what}", "give an existing project directory (default: the current one)")
+    from crane.guard.rules.config import project_profile
+
+    # What the hook will know in a hand-started client; a broken .crane.toml is reported now, not
+    # as a guard that blocks every tool call later.
+    known = project_profile(str(project.resolve()), os.environ)
     result = install_project(project.resolve())
     typer.echo(f"{'installed into' if result.changed else 'already installed in'} {result.path}", err=True)
+    if known is None:
+        typer.echo("no .crane.toml here: the guard knows no venture's production URLs in this project "
+                   "(add one with: crane init)", err=True)
+    else:
+        typer.echo(f"the guard uses venture {known[1]} ({known[0]}) from the project's .crane.toml", err=True)
     return 0
 
 
@@ -117,8 +131,13 @@ def register(app: typer.Typer) -> None:
             return 0
         if not found:
             typer.echo("no guard alerts", err=True)
-        for a in found:
-            typer.echo(f"{_when(a.time)}  run {a.run_id or '-'}  {a.tool or '-'}  {a.error}")
+            return 0
+        from crane.cli.table import table
+
+        rows = [[_when(a.time), a.kind, f"{a.venture or '-'}/{a.env or '-'}", a.run_id or "-", a.tool or "-",
+                 " ".join(a.error.split())] for a in found]  # one line per alert, whatever the error held
+        for line in table(["TIME", "KIND", "VENTURE/ENV", "RUN", "TOOL", "ERROR"], rows):
+            typer.echo(line)
         return 0
 
 
@@ -152,9 +171,12 @@ def show(run_id: Annotated[str, typer.Argument(help="A run id from `crane runs`.
 
     Example: crane runs show 3f0c9a1e-...
     """
-    from crane.guard.run.audit import run_plan
+    from crane.guard.run.audit import AUDIT_FILE, read_audit, run_plan
 
     steps = run_plan(_state_dir(), run_id)
+    if not steps and next(read_audit(_state_dir(), run_id), None) is None:
+        raise CraneError(f"no run {run_id!r} in {_state_dir() / AUDIT_FILE}",
+                         "list the recorded runs with: crane runs")
     if as_json:
         typer.echo(json.dumps([{"time": _when(s.time), "tool": s.tool, "command": s.command, "target": s.target,
                                 "rule": s.rule, "reason": s.reason} for s in steps], indent=2))

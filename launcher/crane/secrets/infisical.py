@@ -381,10 +381,11 @@ class _Fetch:
         stored, offline_detail = self._store_offline_copy(res, secrets)
         fallback_detail = _fallback_detail(res)
         checks = (
-            Check("infisical host", True, f"{self.host} reachable ({latency} ms)"),
+            # Host, project and path are printed once, as the preflight's "Secrets source" (and in facts).
+            Check("infisical host", True, f"reachable ({latency} ms)"),
             Check("infisical auth", True, f"{creds.source}; {origin}"),
-            Check("infisical project access", True, f"project {self.project_id}: read {source}"),
-            Check("secrets source", True, f"infisical {source} ({len(secrets)} secrets)"),
+            Check("infisical project access", True, f"read access to environment {res.secrets.environment}"),
+            Check("secrets source", True, f"{len(secrets)} secrets read"),
             Check("staging fallback", True, fallback_detail, informational=True),
             Check("offline cache", stored, offline_detail, informational=True),
         )
@@ -460,7 +461,7 @@ class _Fetch:
                       else Check("infisical host", True, "not contacted (--offline)", informational=True))
         checks = (
             host_check,
-            Check("secrets source", True, f"offline copy of {source}, {_human(age)} old ({len(copy.secrets)} secrets)"),
+            Check("secrets source", True, f"offline copy, {_human(age)} old ({len(copy.secrets)} secrets)"),
             Check("staging fallback", True, _fallback_detail(res), informational=True),
             Check("offline cache", True, f"used: {_human(age)} old, limit {_human(self.cfg.cache_max_age)}",
                   informational=True),

@@ -346,8 +346,9 @@ def _evaluate(
     if load_config is None:
         from crane.guard.rules.config import load_guard_config
 
-        load_config = load_guard_config
-    config = load_config(environ)
+        config = load_guard_config(environ, cwd=call.cwd)  # the cwd finds a hand-started client's project
+    else:
+        config = load_config(environ)
     ctx.venture, ctx.env = config.venture, config.env
     ctx.state_dir, ctx.webhook = os.fspath(config.state_dir), config.alert_webhook
     deadline = _valid_deadline(float(config.deadline_seconds))
