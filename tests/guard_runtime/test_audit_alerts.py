@@ -223,14 +223,14 @@ def test_webhook_http_error_is_noted(tmp_path: Path, webhook: type[_Hook], statu
 
 
 def test_webhook_unreachable_or_slow_is_bounded(tmp_path: Path, webhook: type[_Hook]) -> None:
-    start = time.monotonic()
     outcome = raise_alert(alert(), state_dir=tmp_path, redactor=Redactor(),
                           webhook=f"http://127.0.0.1:{free_port()}/x", temp_dir=tmp_path)
     assert "alert webhook failed" in outcome.note
+    # The server answers only after 1.5 s: a 0.5 s timeout is the one way this fails, whatever the
+    # machine's speed (the bound itself is the test's proof, not a wall-clock limit).
     webhook.delay = 1.5
     outcome = raise_alert(alert(), state_dir=tmp_path, redactor=Redactor(), webhook=webhook.url,  # type: ignore[attr-defined]
                           webhook_timeout=0.5, temp_dir=tmp_path)
-    assert "alert webhook failed" in outcome.note
-    assert time.monotonic() - start < 2.5
+    assert "alert webhook failed" in outcome.note and "timed out" in outcome.note
     # The alert itself was written before the POST was tried.
     assert [row["kind"] for row in read_jsonl(tmp_path / ALERTS_FILE)].count(GUARD_ERROR) == 2

@@ -53,9 +53,11 @@ def test_copy_is_written_encrypted_and_private(server: FakeInfisicalServer, prof
 
 
 def test_unreachable_server_uses_the_copy_with_a_loud_warning(server: FakeInfisicalServer, profiles: Path) -> None:
+    before = time.time()
     fetch(resolution(profiles, "prod"))
     server.stop()
-    result = fetch(resolution(profiles, "prod"), timeout=2)
+    result = fetch(resolution(profiles, "prod"), timeout=30)
+    since = time.time() - before
     assert result.secrets == PROD_SECRETS
     [note] = result.notes
     assert note.startswith("WARNING:") and "OFFLINE COPY" in note
@@ -64,7 +66,7 @@ def test_unreachable_server_uses_the_copy_with_a_loud_warning(server: FakeInfisi
     assert not checks["infisical host"].ok and checks["infisical host"].informational
     assert "used" in checks["offline cache"].detail
     assert result.facts["offline_cache"]["used"] is True
-    assert 0 <= result.facts["offline_cache"]["age_seconds"] < 10
+    assert 0 <= result.facts["offline_cache"]["age_seconds"] <= since + 1  # the copy was made in this test
 
 
 def test_timeout_uses_the_copy_too(server: FakeInfisicalServer, profiles: Path) -> None:
