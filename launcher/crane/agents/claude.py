@@ -20,9 +20,10 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say) -> list[str]:
     if not result.ok:
         raise CraneError(f"crane guard self-check failed: {'; '.join(result.problems)}",
                          "fix the guard (crane guard check) or start without it, loudly, with --no-guard")
+    from crane.private import write_private
+    from crane.sessions import session_dir
+
     state = Path(env.get("CRANE_STATE_DIR") or user_state_dir())
-    session_dir = state / "sessions" / env["CRANE_RUN_ID"]
-    session_dir.mkdir(parents=True, exist_ok=True)
-    settings = session_dir / "claude-settings.json"
-    settings.write_text(json.dumps(settings_json(command), indent=2), encoding="utf-8")
+    settings = session_dir(state, env["CRANE_RUN_ID"]) / "claude-settings.json"
+    write_private(settings, json.dumps(settings_json(command), indent=2).encode("utf-8"))
     return [argv[0], "--settings", str(settings), *argv[1:]]
