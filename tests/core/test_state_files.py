@@ -217,7 +217,7 @@ def test_everything_crane_creates_is_private(tmp_path: Path, loose_umask: None, 
     alerts = run_crane("alerts", env=roots)
     assert alerts.rc == 0 and str(state / "alerts.jsonl") in alerts.out
     made = {p.name for p, _, _ in _walk(state, cache)}
-    assert {"audit.jsonl", "audit.index.json", "alerts.jsonl", "state.db", "claude-settings.json", OWNER_FILE,
+    assert {"audit.jsonl", "audit.index", "alerts.jsonl", "state.db", "claude-settings.json", OWNER_FILE,
             "toml"} <= made, made
     loose = [(str(p), oct(mode)) for p, mode, is_dir in _walk(state, cache, config)
              if mode != (0o700 if is_dir else 0o600)]

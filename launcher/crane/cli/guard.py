@@ -125,10 +125,9 @@ def runs(ctx: typer.Context, as_json: JsonOpt = False,
     """
     if ctx.invoked_subcommand is not None:
         return 0
-    from crane.guard.run.audit import list_runs
+    from crane.guard.run.audit import recent_runs
 
-    everything = list_runs(_state_dir())
-    found = everything[:limit] if limit else everything
+    found, total = recent_runs(_state_dir(), limit or None)
     if as_json:
         typer.echo(json.dumps([{"run_id": r.run_id, "first": _when(r.first), "last": _when(r.last),
                                 "venture": r.venture, "env": r.env, "counts": dict(r.counts)} for r in found],
@@ -139,8 +138,8 @@ def runs(ctx: typer.Context, as_json: JsonOpt = False,
     for r in found:
         counts = " ".join(f"{k}={v}" for k, v in r.counts.items() if v)
         typer.echo(f"{r.run_id}  {_when(r.last)}  {r.venture or '-'}/{r.env or '-'}  {counts}")
-    if len(found) < len(everything):
-        typer.echo(f"(the {len(found)} most recent of {len(everything)} runs; --limit 0 for all)", err=True)
+    if len(found) < total:
+        typer.echo(f"(the {len(found)} most recent of {total} runs; --limit 0 for all)", err=True)
     return 0
 
 

@@ -13,7 +13,7 @@ CRANE_AUDIT_MAX_MB / CRANE_AUDIT_KEEP (defaults in DEFAULT_AUDIT_RETENTION; docs
 Readers (`list_runs`, `find_run`, `run_plan`, `read_audit`) back `crane runs` and `crane runs
 show RUN_ID`; they skip lines they cannot parse instead of failing, because a log should stay
 readable after a crash mid-write or a manual edit. `list_runs`, `find_run` and `run_plan` go
-through an index (`audit.index.json`, kept by the readers, never by the hook): per log file, the
+through an index (`audit.index`, kept by the readers, never by the hook): per log file, the
 byte offset read so far and a summary per run (counts, first/last time, the byte span of its
 lines). Each call reads only what was appended since the last one, so their cost follows the
 number of runs and the size of one run, not the size of the log.
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     StrPath = str | os.PathLike[str]
 
 AUDIT_FILE = "audit.jsonl"
-INDEX_FILE = "audit.index.json"
+INDEX_FILE = "audit.index"
 DECISIONS: tuple[Decision, ...] = ("allow", "ask", "deny", "intercepted")
 MAX_FIELD = 4000  # characters kept of one text field (a heredoc can be huge)
 MB = 1024 * 1024
@@ -248,11 +248,17 @@ class RunSummary(Record):
 
 def list_runs(state_dir: StrPath) -> list[RunSummary]:
     """One summary per run id in the audit log, most recently active first."""
+    return recent_runs(state_dir)[0]
+
+
+def recent_runs(state_dir: StrPath, limit: int | None = None) -> tuple[list[RunSummary], int]:
+    """The `limit` most recently active runs (all when None), and how many runs there are."""
     from crane.guard.run.audit_index import AuditIndex
 
-    summaries = [_summary(run_id, run) for run_id, run in AuditIndex.updated(state_dir).merged_runs().items()]
-    summaries.sort(key=lambda s: _sort_time(s.last, float("-inf")), reverse=True)
-    return summaries
+    merged = AuditIndex.updated(state_dir).merged_runs()
+    order = sorted(merged, key=lambda run_id: merged[run_id]["last_ts"] or float("-inf"), reverse=True)
+    chosen = order if limit is None else order[:limit]
+    return [_summary(run_id, merged[run_id]) for run_id in chosen], len(order)
 
 
 def find_run(state_dir: StrPath, run_id: str) -> RunSummary | None:

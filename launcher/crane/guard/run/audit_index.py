@@ -1,6 +1,7 @@
 """The audit log's index: what `crane runs` and `crane runs show` read instead of the whole log.
 
-Kept in `<state_dir>/audit.index.json` (0600) by the readers; the hook never touches it, so a
+Kept in `<state_dir>/audit.index` (0600, `marshal`: it loads ten times faster than JSON, and a
+million-line log has thousands of runs) by the readers; the hook never touches it, so a
 tool call pays nothing for it. Per log file (identified by device and inode, which a rotation's
 rename keeps, plus the file's first line, which tells a reused inode apart) it holds:
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import marshal
 import os
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -92,8 +94,8 @@ class AuditIndex:
     def _load(index_path: str) -> dict[str, dict[str, Any]]:
         try:
             with open(index_path, "rb") as fh:
-                data = json.load(fh)
-        except (OSError, ValueError):
+                data = marshal.loads(fh.read())  # noqa: S302  # our own file, in the private state dir
+        except (OSError, EOFError, ValueError, TypeError):
             return {}
         files = data.get("files") if isinstance(data, dict) and data.get("version") == VERSION else None
         if not isinstance(files, dict):
@@ -108,7 +110,7 @@ class AuditIndex:
     def _save(self, index_path: str) -> None:
         from crane.private import write_private
 
-        blob = json.dumps({"version": VERSION, "files": self.files}, separators=(",", ":")).encode()
+        blob = marshal.dumps({"version": VERSION, "files": self.files})
         with contextlib.suppress(OSError):  # a read-only state dir: the next reader reads again
             write_private(index_path, blob)
 
