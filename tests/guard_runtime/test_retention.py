@@ -337,3 +337,15 @@ def test_fallback_lines_belong_to_their_state_dir(tmp_path: Path) -> None:
                                         venture=None, env=None)) + "\n")
     assert "unattributed" in [a.error for a in read_alerts(broken[0], temp_dir=tmp_path)]
     assert "unattributed" in [a.error for a in iter_alerts(broken[1], temp_dir=tmp_path)]
+
+
+def test_a_bad_audit_cap_blocks_the_hook_loudly(tmp_path: Path) -> None:
+    # The audit cannot be written as configured: the guard fails closed, naming the variable.
+    from .conftest import base_env, hook_input, run_fake_hook
+
+    env = base_env(tmp_path, CRANE_AUDIT_MAX_MB="plenty")
+    proc = run_fake_hook(hook_input(command="git status"), env)
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert b"CRANE_AUDIT_MAX_MB must be a number of megabytes" in proc.stderr
+    alerts = [json.loads(raw) for raw in (tmp_path / "state" / ALERTS_FILE).read_bytes().splitlines()]
+    assert [a["kind"] for a in alerts] == ["guard_error"]

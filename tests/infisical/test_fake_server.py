@@ -219,6 +219,7 @@ def test_login_validation_failures_are_422_with_zod_issues(server: FakeInfisical
 
 
 def test_lockout_refuses_even_the_right_secret_until_it_expires(server: FakeInfisicalServer) -> None:
+    server.freeze_time()  # the failures fall in one window however slow the machine is
     client = make_client(server)
     for _ in range(3):
         with pytest.raises(APIError, match="Invalid credentials"):
@@ -236,6 +237,7 @@ def test_lockout_refuses_even_the_right_secret_until_it_expires(server: FakeInfi
 
 
 def test_lockout_counts_only_failures_inside_the_window(server: FakeInfisicalServer) -> None:
+    server.freeze_time()
     client = make_client(server)
     for pause in (0, 0, 31, 0):
         server.advance_time(pause)
@@ -249,6 +251,7 @@ def test_lockout_is_configurable_per_identity() -> None:
     fixture["identities"][0]["lockout"] = None
     fixture["identities"][1]["lockout"] = {"threshold": 1, "window": 30, "duration": 10}
     with FakeInfisicalServer(fixture) as srv:
+        srv.freeze_time()  # still locked until advance_time, however slow the machine is
         client = make_client(srv)
         for _ in range(5):
             with pytest.raises(APIError, match="Invalid credentials"):
@@ -306,6 +309,7 @@ def test_short_ttl_tokens_expire_with_the_server_clock() -> None:
     fixture = sample_fixture()
     fixture["identities"][0].update(token_ttl=60, max_ttl=120)
     with FakeInfisicalServer(fixture) as srv:
+        srv.freeze_time()  # 59 s must mean 59 s, not 59 s plus however long this machine takes
         client = make_client(srv)
         assert (
             client.auth.universal_auth.login(client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET).expiresIn
@@ -386,6 +390,7 @@ def test_renew_stops_at_the_max_ttl() -> None:
     fixture = sample_fixture()
     fixture["identities"][0].update(token_ttl=60, max_ttl=100)
     with FakeInfisicalServer(fixture) as srv:
+        srv.freeze_time()
         token = raw_token(srv)
         srv.advance_time(30)
         ok = requests.post(srv.url + "/api/v1/auth/token/renew", json={"accessToken": token}, timeout=TIMEOUT)
@@ -823,6 +828,7 @@ def test_status_endpoint_and_unknown_routes(server: FakeInfisicalServer) -> None
 
 def test_rate_limit_answers_429_with_the_wait_in_message_and_header() -> None:
     with FakeInfisicalServer(sample_fixture(), rate_limits={"secrets": 2}) as srv:
+        srv.freeze_time()  # "try again in 40" must not depend on how long the calls took
         client = logged_in(srv)
         list_secrets(client)
         srv.advance_time(20)
