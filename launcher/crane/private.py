@@ -10,6 +10,7 @@ Standard library `os` only: the guard hook and `import crane` use it.
 
 from __future__ import annotations
 
+import errno
 import os
 
 DIR_MODE = 0o700
@@ -23,6 +24,8 @@ def private_dir(path: str | os.PathLike[str]) -> str:
     missing = []
     probe = os.path.abspath(path)
     while not os.path.isdir(probe):
+        if os.path.lexists(probe):  # a file (or a dangling link) where a directory must be
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), probe)
         missing.append(probe)
         parent = os.path.dirname(probe)
         if parent == probe:
