@@ -349,3 +349,19 @@ def test_a_bad_audit_cap_blocks_the_hook_loudly(tmp_path: Path) -> None:
     assert b"CRANE_AUDIT_MAX_MB must be a number of megabytes" in proc.stderr
     alerts = [json.loads(raw) for raw in (tmp_path / "state" / ALERTS_FILE).read_bytes().splitlines()]
     assert [a["kind"] for a in alerts] == ["guard_error"]
+
+
+def test_a_little_disorder_at_the_since_boundary_loses_nothing(tmp_path: Path) -> None:
+    # Concurrent hooks append slightly out of time order: a line just before `since` must not end
+    # the backwards read while a newer line sits before it in the file.
+    now = datetime.now(UTC)
+    since = now - timedelta(hours=1)
+    state = tmp_path / "state"
+    state.mkdir()
+    with open(state / ALERTS_FILE, "w") as fh:
+        for error, when in (("ancient", now - timedelta(days=3)), ("a", since + timedelta(seconds=5)),
+                            ("b", since - timedelta(seconds=5)), ("c", since + timedelta(seconds=6))):
+            record = build_alert(kind=GUARD_ERROR, error=error, run_id=None, tool=None, venture=None, env=None)
+            record["time"] = when.isoformat().replace("+00:00", "Z")
+            fh.write(json.dumps(record) + "\n")
+    assert [a.error for a in read_alerts(state, since, temp_dir=tmp_path)] == ["a", "c"]

@@ -344,12 +344,12 @@ def read_alerts(
     floor = since.timestamp() - ORDER_SLACK_SECONDS if since is not None else None
     for files, fallback_for in _sources(state_dir, temp_dir):
         taken = 0
-        for alert in _newest_first(files, fallback_for if fallback_for is not None else None):
-            if since is not None:
+        for alert in _newest_first(files, fallback_for):
+            if since is not None and floor is not None:
                 if alert.time is None:
                     continue
                 if alert.time < since:
-                    if alert.time.timestamp() < (floor or 0.0):
+                    if alert.time.timestamp() < floor:
                         break  # everything before this is older still (give or take the slack)
                     continue
             found.append(alert)
