@@ -118,7 +118,7 @@ class Backend:
     def config(self, **changes: Any) -> GuardConfig:
         return GuardConfig(state_dir=self.state_dir, state_url=self.state_url, **changes)
 
-    def open(self, timeout: float = 1.0) -> RunState:
+    def open(self, timeout: float = 30.0) -> RunState:  # a hang guard: no test here is about its length
         return open_state(self.config(), timeout=timeout)
 
     def env(self) -> dict[str, str]:

@@ -107,7 +107,7 @@ def test_concurrent_activation_has_exactly_one_winner(backend: Backend, run_id: 
 
     def worker() -> None:
         try:
-            with backend.open(timeout=3) as state:
+            with backend.open(timeout=120) as state:  # contention is the subject; the busy wait is not
                 barrier.wait()
                 results.append(state.activate_dry_run(run_id, 3600))
         except BaseException as exc:
@@ -206,19 +206,21 @@ def test_open_state_picks_the_backend(tmp_path: Path) -> None:
 
 
 def test_redis_key_and_ttl(redis_server: RedisServer, run_id: str) -> None:
-    with RedisRunState(redis_server.url(db=4)) as state:
+    started = time.monotonic()
+    with RedisRunState(redis_server.url(db=4), timeout=30) as state:
         assert state.activate_dry_run(run_id, 3600) is True
-    with RespConnection.connect("127.0.0.1", redis_server.port, timeout=1) as raw:
+    with RespConnection.connect("127.0.0.1", redis_server.port, timeout=30) as raw:
         raw.command("AUTH", redis_server.password)
         assert raw.command("GET", REDIS_KEY_PREFIX + run_id) is None  # db 0: not there
         raw.command("SELECT", 4)
         assert raw.command("GET", REDIS_KEY_PREFIX + run_id) == b"1"
         ttl = raw.command("TTL", REDIS_KEY_PREFIX + run_id)
-        assert isinstance(ttl, int) and 3590 <= ttl <= 3600
+        # Whatever time really passed since the flag was set, and no more, is off its hour.
+        assert isinstance(ttl, int) and 3600 - (time.monotonic() - started) - 1 <= ttl <= 3600
 
 
 def test_redis_auth_with_username(redis_server: RedisServer, run_id: str) -> None:
-    with RedisRunState(redis_server.url(username="default")) as state:
+    with RedisRunState(redis_server.url(username="default"), timeout=30) as state:
         assert state.is_dry_run_active(run_id) is False
 
 
@@ -226,7 +228,7 @@ def test_redis_auth_with_username(redis_server: RedisServer, run_id: str) -> Non
 def test_redis_bad_or_missing_password_fails(redis_server: RedisServer, password: str, run_id: str) -> None:
     url = redis_server.url(password=password) if password else f"redis://127.0.0.1:{redis_server.port}/0"
     with pytest.raises(GuardStateError) as info:
-        state = RedisRunState(url)
+        state = RedisRunState(url, timeout=30)
         state.is_dry_run_active(run_id)
     assert redis_server.password not in str(info.value)
     assert "wrong" not in str(info.value)
@@ -257,6 +259,6 @@ def test_rediss_is_refused_clearly() -> None:
 
 
 def test_redis_via_open_state(redis_server: RedisServer, tmp_path: Path) -> None:
-    state = open_state(GuardConfig(state_dir=tmp_path, state_url=redis_server.url()))
+    state = open_state(GuardConfig(state_dir=tmp_path, state_url=redis_server.url()), timeout=30)
     assert isinstance(state, RedisRunState)
     state.close()
