@@ -331,7 +331,7 @@ def concurrency_report(argv: Sequence[str], env: Mapping[str, str], workdir: Pat
         problems[kind] += 1
         examples.setdefault(kind, f"{command!r}: " + " | ".join(text.strip().splitlines())[:300])
     audit = _jsonl(state / "audit.jsonl")
-    alerts = _jsonl(state / "alerts.jsonl") + _jsonl(alerts_tmp / f"crane-alerts-{os.getuid()}.jsonl")
+    alerts = _jsonl(state / "alerts.jsonl") + _jsonl(alerts_tmp / f"crane-{os.getuid()}" / "alerts.jsonl")
     decisions = Counter(str(r.get("decision")) for r in audit)
     sticky_set = sum(1 for r in audit if r.get("sticky_set"))
     consistent = not problems and len(audit) == CONCURRENCY and sticky_set == 1 and not alerts

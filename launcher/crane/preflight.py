@@ -148,9 +148,12 @@ def _guard_self_check(environ: Mapping[str, str], *, informational: bool) -> Che
     return Check("guard", False, "self-check FAILED: " + "; ".join(result.problems), informational)
 
 
+ALERT_COUNT_CAP = 1000
+
+
 def _guard_checks(environ: Mapping[str, str]) -> list[Check]:
     try:
-        from crane.guard.run.alerts import read_alerts
+        from crane.guard.run.alerts import count_alerts
         from crane.paths import user_state_dir
     except ImportError:  # the guard is optional for preflight's purposes
         return []
@@ -158,10 +161,12 @@ def _guard_checks(environ: Mapping[str, str]) -> list[Check]:
 
     since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=24)
     try:
-        count = len(read_alerts(user_state_dir(), since=since))
+        # Read from the end of the alert files, and at most ALERT_COUNT_CAP of them.
+        count = count_alerts(user_state_dir(), since, cap=ALERT_COUNT_CAP)
     except (OSError, ValueError) as exc:
         return [Check("guard alerts (24h)", False, f"cannot read alerts: {exc}", informational=True)]
-    detail = f"{count} hook failure alert(s) in the last 24 h" + (" (see: crane alerts)" if count else "")
+    shown = f"{count}+" if count >= ALERT_COUNT_CAP else str(count)
+    detail = f"{shown} hook failure alert(s) in the last 24 h" + (" (see: crane alerts)" if count else "")
     return [Check("guard alerts (24h)", count == 0, detail, informational=True)]
 
 

@@ -822,6 +822,7 @@ class FakeInfisicalServer:
         self._stopped = False
         self._thread: threading.Thread | None = None
         self._time_offset = 0.0
+        self._frozen_at: float | None = None
 
         self.projects: dict[str, ProjectRecord] = {}
         self.identities: dict[str, IdentityRecord] = {}  # by client_id
@@ -889,7 +890,14 @@ class FakeInfisicalServer:
     # -- clock --------------------------------------------------------------------------------
 
     def now(self) -> float:
-        return time.time() + self._time_offset
+        base = self._frozen_at if self._frozen_at is not None else time.time()
+        return base + self._time_offset
+
+    def freeze_time(self) -> None:
+        """Stop the server's clock (only advance_time moves it): tests of expiry then do not race
+        the real clock, however slow the machine."""
+        with self._lock:
+            self._frozen_at = time.time()
 
     def advance_time(self, seconds: float) -> None:
         """Move the server's clock forward: token expiry, lockout and rate windows follow it."""

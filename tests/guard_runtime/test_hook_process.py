@@ -29,6 +29,10 @@ from .conftest import (
     write_profile,
 )
 
+# How long a test waits for a process that the property under test says must end: a guard
+# against hanging forever, not a speed limit (a loaded 2-core machine is far faster than this).
+HANG_GUARD = 120
+
 # Loaded only when needed: a harmless command must not pay for them.
 LAZY_MODULES = {"sqlite3", "_sqlite3", "socket", "_socket", "ssl", "urllib.request", "http.client", "email",
                 "tempfile", "subprocess", "uuid", "traceback", "datetime", "shlex"}
@@ -96,27 +100,23 @@ def test_deadline_when_stdin_never_closes(tmp_path: Path) -> None:
     assert proc.stdin is not None
     proc.stdin.write(b'{"tool_name": "Bash", ')  # and then nothing, and no EOF
     proc.stdin.flush()
-    start = time.monotonic()
-    out, err = _wait(proc)
-    assert time.monotonic() - start < 3
+    out, err = _wait(proc)  # without the deadline this never ends: the wait's guard would fail it
     assert proc.returncode == 2 and out == b""
     assert b"no decision within the guard's 0.5 s deadline" in err
     assert _timeout_alert(tmp_path)["kind"] == "guard_timeout"
 
 
 def _wait(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
-    proc.wait(timeout=10)
+    proc.wait(timeout=HANG_GUARD)
     assert proc.stdout is not None and proc.stderr is not None
     return proc.stdout.read(), proc.stderr.read()
 
 
 def test_deadline_when_the_classifier_hangs(tmp_path: Path) -> None:
     env = base_env(tmp_path, CRANE_GUARD_DEADLINE="0.5", CRANE_RUN_ID="run-slow")
-    start = time.monotonic()
     proc = run_fake_hook(hook_input(command="SLEEP"), env)
-    assert time.monotonic() - start < 3
     assert proc.returncode == 2 and proc.stdout == b""
-    assert b"deadline" in proc.stderr
+    assert b"no decision within the guard's 0.5 s deadline" in proc.stderr
     alert = _timeout_alert(tmp_path)
     assert (alert["kind"], alert["run_id"], alert["tool"], alert["command"]) == (
         "guard_timeout", "run-slow", "Bash", "SLEEP")
@@ -142,10 +142,8 @@ def _stub_python(tmp_path: Path) -> str:
 def test_gil_holding_code_is_killed_and_the_wrapper_blocks(tmp_path: Path) -> None:
     env = base_env(tmp_path, CRANE_GUARD_DEADLINE="0.5")
     # Bare process: the timer thread cannot run, the kernel's SIGALRM ends it.
-    start = time.monotonic()
     bare = run_fake_hook(hook_input(command="REGEX_HANG"), env)
-    assert bare.returncode == -14  # SIGALRM
-    assert time.monotonic() - start < 4
+    assert bare.returncode == -14  # SIGALRM: the kernel ended it, nothing else would have
     # Through the installed wrapper, that death is a block (exit 2) with a message.
     wrapped = subprocess.run(["sh", "-c", hook_command(_stub_python(tmp_path))],
                              input=encode(hook_input(command="REGEX_HANG")), capture_output=True, env=env,
@@ -343,5 +341,5 @@ def test_real_classifier_harmless_command_imports(tmp_path: Path, classify_avail
 def test_real_self_check(tmp_path: Path, classify_available: Any, isolated_python: str) -> None:
     from crane.guard.run.install import self_check
 
-    result = self_check(hook_command(isolated_python), base_env(tmp_path))
+    result = self_check(hook_command(isolated_python), base_env(tmp_path), timeout=HANG_GUARD)
     assert result.ok, result.problems

@@ -63,7 +63,7 @@ def test_wrapper_maps_every_failure_to_2(tmp_path: Path, shell: str, body: str, 
     import subprocess
 
     proc = subprocess.run([shell, "-c", hook_command(_script(tmp_path, body))], input=b"{}", capture_output=True,
-                          timeout=10, check=False)
+                          timeout=120, check=False)
     assert proc.returncode == code
     assert proc.stdout == stdout
     assert (b"crane guard failed to run" in proc.stderr) is noise
@@ -167,7 +167,7 @@ def _fake_hook_command() -> str:
 
 def test_self_check_passes_for_a_working_guard(tmp_path: Path) -> None:
     env = base_env(tmp_path, CRANE_ENV="prod", CRANE_DRY_RUN="1")  # the check overrides both
-    result = self_check(_fake_hook_command(), env)
+    result = self_check(_fake_hook_command(), env, timeout=120)  # a hang guard, not a speed limit
     assert result.ok, result.problems
     deny, read = result.probes
     assert deny.exit_code == 2 and deny.stderr.startswith("crane: NOT executed")
@@ -183,19 +183,20 @@ def test_self_check_passes_for_a_working_guard(tmp_path: Path) -> None:
     ("cat >/dev/null; echo '{}'; exit 2", "printed to stdout"),
 ])
 def test_self_check_catches_broken_guards(tmp_path: Path, body: str, words: str) -> None:
-    result = self_check(shlex.quote(_script(tmp_path, body)), base_env(tmp_path))
+    result = self_check(shlex.quote(_script(tmp_path, body)), base_env(tmp_path), timeout=120)
     assert not result.ok
     assert words in result.problems[0]
 
 
 def test_self_check_catches_a_guard_that_blocks_everything(tmp_path: Path) -> None:
     result = self_check(shlex.quote(_script(tmp_path, "cat >/dev/null; echo 'crane: no' >&2; exit 2")),
-                        base_env(tmp_path))
+                        base_env(tmp_path), timeout=120)
     assert not result.ok
     assert result.probes[0].ok and "blocked it" in (result.probes[1].problem or "")
 
 
 def test_self_check_times_out(tmp_path: Path) -> None:
+    # The script sleeps far longer than the timeout, so only the timeout can end the probe.
     result = self_check(shlex.quote(_script(tmp_path, "sleep 5")), base_env(tmp_path), timeout=0.5)
     assert not result.ok
     assert "did not answer" in result.problems[0]

@@ -31,12 +31,13 @@ def prepare(argv: list[str], env: Mapping[str, str], res: Resolution, *, dry_run
                          "fix the guard (crane guard check) or start without it, loudly, with --no-guard")
     settings = settings_json(command)
     settings["hooks"]["SessionStart"] = [session_start_group(context_text(res, env, dry_run=dry_run))]
+    from crane.private import write_private
+    from crane.sessions import session_dir
+
     state = Path(env.get("CRANE_STATE_DIR") or user_state_dir())
-    session_dir = state / "sessions" / env["CRANE_RUN_ID"]
-    path = session_dir / "claude-settings.json"
     try:
-        session_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(settings, indent=2), encoding="utf-8")
+        path = session_dir(state, env["CRANE_RUN_ID"]) / "claude-settings.json"
+        write_private(path, json.dumps(settings, indent=2).encode("utf-8"))
     except OSError as exc:  # no settings file, no guard: refuse before anything starts
         from crane.dirs import unusable
 

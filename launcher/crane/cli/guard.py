@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -114,44 +115,68 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def alerts(
         hours: Annotated[float, typer.Option("--hours", help="Only the last N hours (0: all).")] = 0,
+        limit: Annotated[int, typer.Option("--limit", min=0, help="The newest N alerts (0: all).")] = 50,
         as_json: JsonOpt = False,
     ) -> int:
-        """List guard failures (each one denied a tool call): time, run, tool, error.
+        """List guard failures (each one denied a tool call): time, run, tool, error, and the file
+        each came from (the state dir's alerts, or the temp-dir fallback).
 
         Example: crane alerts --hours 24
         """
         import datetime as dt
 
-        from crane.guard.run.alerts import read_alerts
+        from crane.guard.run.alerts import AlertRecord, iter_alerts, read_alerts
 
         since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours) if hours > 0 else None
-        found = read_alerts(_state_dir(), since=since)
+        found: Iterable[AlertRecord]
+        if limit == 0 and since is None:
+            found = iter_alerts(_state_dir())  # streamed: every alert, without holding them all
+        else:
+            found = read_alerts(_state_dir(), since=since, limit=limit or None)
         if as_json:
-            typer.echo(json.dumps([dict(a.raw) for a in found], indent=2))
-            return 0
-        if not found:
-            typer.echo("no guard alerts", err=True)
+            typer.echo("[")
+            for n, a in enumerate(found):
+                typer.echo(("," if n else "") + json.dumps({**a.raw, "source": a.source}))
+            typer.echo("]")
             return 0
         from crane.cli.table import table
 
-        rows = [[_when(a.time), a.kind, f"{a.venture or '-'}/{a.env or '-'}", a.run_id or "-", a.tool or "-",
-                 " ".join(a.error.split())] for a in found]  # one line per alert, whatever the error held
-        for line in table(["TIME", "KIND", "VENTURE/ENV", "RUN", "TOOL", "ERROR"], rows):
-            typer.echo(line)
+        def row(a: AlertRecord) -> list[str]:  # one line per alert, whatever the error held
+            return [_when(a.time), a.kind, f"{a.venture or '-'}/{a.env or '-'}", a.run_id or "-", a.tool or "-",
+                    " ".join(a.error.split()), a.source]
+
+        header = ["TIME", "KIND", "VENTURE/ENV", "RUN", "TOOL", "ERROR", "FILE"]
+        if limit == 0 and since is None:  # streamed: every alert, one tab-separated line each
+            shown = 0
+            for shown, a in enumerate(found, 1):
+                if shown == 1:
+                    typer.echo("\t".join(header))
+                typer.echo("\t".join(row(a)))
+        else:
+            rows = [row(a) for a in found]
+            shown = len(rows)
+            if rows:
+                for line in table(header, rows):
+                    typer.echo(line)
+        if not shown:
+            typer.echo("no guard alerts", err=True)
+        elif limit and shown == limit:
+            typer.echo(f"(the newest {limit}; --limit 0 for all)", err=True)
         return 0
 
 
 @runs_app.callback()
-def runs(ctx: typer.Context, as_json: JsonOpt = False) -> int:
+def runs(ctx: typer.Context, as_json: JsonOpt = False,
+         limit: Annotated[int, typer.Option("--limit", min=0, help="The N most recent runs (0: all).")] = 50) -> int:
     """List guarded runs with their decisions (allow/ask/deny/intercepted).
 
     Example: crane runs; crane runs show RUN_ID
     """
     if ctx.invoked_subcommand is not None:
         return 0
-    from crane.guard.run.audit import list_runs
+    from crane.guard.run.audit import recent_runs
 
-    found = list_runs(_state_dir())
+    found, total = recent_runs(_state_dir(), limit or None)
     if as_json:
         typer.echo(json.dumps([{"run_id": r.run_id, "first": _when(r.first), "last": _when(r.last),
                                 "venture": r.venture, "env": r.env, "counts": dict(r.counts)} for r in found],
@@ -162,6 +187,8 @@ def runs(ctx: typer.Context, as_json: JsonOpt = False) -> int:
     for r in found:
         counts = " ".join(f"{k}={v}" for k, v in r.counts.items() if v)
         typer.echo(f"{r.run_id}  {_when(r.last)}  {r.venture or '-'}/{r.env or '-'}  {counts}")
+    if len(found) < total:
+        typer.echo(f"(the {len(found)} most recent of {total} runs; --limit 0 for all)", err=True)
     return 0
 
 
@@ -171,12 +198,11 @@ def show(run_id: Annotated[str, typer.Argument(help="A run id from `crane runs`.
 
     Example: crane runs show 3f0c9a1e-...
     """
-    from crane.guard.run.audit import AUDIT_FILE, read_audit, run_plan
+    from crane.guard.run.audit import find_run, run_plan
 
+    if find_run(_state_dir(), run_id) is None:
+        raise CraneError(f"no run {run_id} in the audit log", "list the recorded runs with: crane runs")
     steps = run_plan(_state_dir(), run_id)
-    if not steps and next(read_audit(_state_dir(), run_id), None) is None:
-        raise CraneError(f"no run {run_id!r} in {_state_dir() / AUDIT_FILE}",
-                         "list the recorded runs with: crane runs")
     if as_json:
         typer.echo(json.dumps([{"time": _when(s.time), "tool": s.tool, "command": s.command, "target": s.target,
                                 "rule": s.rule, "reason": s.reason} for s in steps], indent=2))

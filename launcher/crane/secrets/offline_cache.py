@@ -175,7 +175,9 @@ def _matches(data: Any, target: SecretsTarget) -> bool:
 
 
 def _write_private(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from crane.private import private_dir
+
+    private_dir(path.parent)  # every missing level 0700, not only the last
     with contextlib.suppress(OSError):
         os.chmod(path.parent, 0o700)  # mkdir's mode is ignored when the directory already exists
     # Write-then-rename so a crash never leaves half a file; mkstemp creates it 0600.
