@@ -138,11 +138,11 @@ def test_runs_show_for_an_unknown_run_is_exit_1(tmp_path: Path) -> None:
     for extra in ([], ["--json"]):
         rc, out, err = run_crane("runs", "show", "no-such-run", *extra, env=env)
         assert rc == 1 and out == ""
-        assert "crane: error: no run 'no-such-run' in" in err and "crane runs" in err
+        assert "crane: error: no run no-such-run in the audit log" in err and "crane runs" in err
     rc, out, err = run_crane("runs", "show", "known-run", env=env)
     assert rc == 0 and "nothing was intercepted" in err
     rc, out, err = run_crane("runs", "show", "anything", env={"CRANE_STATE_DIR": str(tmp_path / "empty")})
-    assert rc == 1 and "no run 'anything'" in err
+    assert rc == 1 and "no run anything in the audit log" in err
 
 
 # --- alerts -------------------------------------------------------------------------------------
@@ -161,8 +161,9 @@ def test_alerts_are_readable_rows_under_a_header(tmp_path: Path) -> None:
     rc, out, err = run_crane("alerts", env={"CRANE_STATE_DIR": str(state), "TMPDIR": str(tmp_path)})
     assert rc == 0, err
     header, first, second = out.splitlines()
-    assert header.split() == ["TIME", "KIND", "VENTURE/ENV", "RUN", "TOOL", "ERROR"]
+    assert header.split() == ["TIME", "KIND", "VENTURE/ENV", "RUN", "TOOL", "ERROR", "FILE"]
     assert first.split()[:5] == ["2026-01-01T00:00:00+00:00", "guard_error", "acme/dev", "run-1", "Bash"]
-    assert first.endswith("classifier crashed: KeyError 'x'")  # one line per alert
+    assert "classifier crashed: KeyError 'x'" in first  # one line per alert
+    assert first.endswith(str(state / "alerts.jsonl")) and second.endswith(str(state / "alerts.jsonl"))
     assert second.split()[:5] == ["2026-01-01T00:05:00+00:00", "guard_timeout", "-/-", "-", "-"]
     assert first.index("classifier") == header.index("ERROR") == second.index("deadline")

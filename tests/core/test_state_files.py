@@ -282,9 +282,9 @@ def test_alerts_say_which_file_each_came_from(tmp_path: Path) -> None:
     env = {"CRANE_STATE_DIR": str(state), "TMPDIR": str(temp)}
     shown = run_crane("alerts", env=env)
     assert shown.rc == 0, shown.err
-    rows = shown.out.splitlines()
-    assert len(rows) == 2
-    assert "in the state dir" in rows[0] and rows[0].endswith(f"[{state / 'alerts.jsonl'}]")
-    assert "mine, in the fallback" in rows[1] and rows[1].endswith(f"[{fallback}]")
+    header, *rows = shown.out.splitlines()
+    assert header.split()[-1] == "FILE" and len(rows) == 2
+    assert "in the state dir" in rows[0] and rows[0].endswith(str(state / "alerts.jsonl"))
+    assert "mine, in the fallback" in rows[1] and rows[1].endswith(str(fallback))
     as_json = json.loads(run_crane("alerts", "--json", "--limit", "0", env=env).out)
     assert [a["source"] for a in as_json] == [str(state / "alerts.jsonl"), str(fallback)]

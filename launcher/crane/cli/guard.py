@@ -18,9 +18,25 @@ runs_app = typer.Typer(help="Guarded runs and what they intercepted.", invoke_wi
 
 
 def _state_dir() -> Path:
+    """The state dir for readers: a missing one is empty, one that cannot be a directory is an error."""
     from crane.paths import user_state_dir
 
-    return user_state_dir()
+    path = user_state_dir()
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return path  # nothing recorded yet
+    except OSError as exc:  # e.g. a regular file on the way: name the path and the variable
+        from crane.dirs import unusable
+
+        raise unusable("state", exc) from None
+    if not path.is_dir():
+        import errno
+
+        from crane.dirs import unusable
+
+        raise unusable("state", NotADirectoryError(errno.ENOTDIR, "Not a directory", str(path))) from None
+    return path
 
 
 def _when(value: object) -> str:
