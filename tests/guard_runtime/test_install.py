@@ -73,8 +73,11 @@ def test_wrapper_maps_every_failure_to_2(tmp_path: Path, shell: str, body: str, 
 
 def test_settings_json_shape() -> None:
     settings = settings_json("CMD")
-    assert settings == {"hooks": {"PreToolUse": [
-        {"matcher": "*", "hooks": [{"type": "command", "command": "CMD", "timeout": HOOK_TIMEOUT}]}]}}
+    # disableAllHooks false: flag settings outrank a project's `disableAllHooks: true`; onFailure
+    # block: a hook that is killed, times out or exits oddly blocks (Claude Code >= 2.1.332).
+    assert settings == {"disableAllHooks": False, "hooks": {"PreToolUse": [
+        {"matcher": "*", "hooks": [{"type": "command", "command": "CMD", "timeout": HOOK_TIMEOUT,
+                                    "onFailure": "block"}]}]}}
     assert settings_json()["hooks"]["PreToolUse"][0]["hooks"][0]["command"] == hook_command(sys.executable)
 
 
@@ -85,7 +88,7 @@ def test_settings_json_shape() -> None:
 def test_install_into_an_empty_project(tmp_path: Path) -> None:
     result = install_project(tmp_path, "CMD")
     assert result.changed and result.path == tmp_path / ".claude" / "settings.local.json"
-    assert json.loads(result.path.read_text()) == settings_json("CMD")
+    assert json.loads(result.path.read_text()) == {"hooks": settings_json("CMD")["hooks"]}
 
 
 def test_install_keeps_user_settings_and_hooks_and_is_idempotent(tmp_path: Path) -> None:
@@ -117,7 +120,8 @@ def test_install_keeps_user_settings_and_hooks_and_is_idempotent(tmp_path: Path)
     assert data["hooks"]["PreToolUse"] == [
         {"matcher": "Bash", "hooks": [{"type": "command", "command": "my-lint-hook"}]},
         {"matcher": "Bash", "hooks": [{"type": "command", "command": "audit-hook"}]},
-        {"matcher": "*", "hooks": [{"type": "command", "command": "NEW", "timeout": HOOK_TIMEOUT}]},
+        {"matcher": "*", "hooks": [{"type": "command", "command": "NEW", "timeout": HOOK_TIMEOUT,
+                                    "onFailure": "block"}]},
     ]
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     before = path.read_bytes()
@@ -148,7 +152,7 @@ def test_empty_settings_file_is_treated_as_empty(tmp_path: Path) -> None:
     path.parent.mkdir()
     path.write_text("\n")
     assert install_project(tmp_path, "CMD").changed
-    assert json.loads(path.read_text()) == settings_json("CMD")
+    assert json.loads(path.read_text()) == {"hooks": settings_json("CMD")["hooks"]}
 
 
 def test_merge_settings_does_not_mutate_its_input() -> None:

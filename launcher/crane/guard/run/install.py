@@ -68,12 +68,23 @@ def hook_command(python: str = sys.executable) -> str:
 
 
 def hook_handler(command: str | None = None, *, timeout: int = HOOK_TIMEOUT) -> dict[str, Any]:
-    return {"type": "command", "command": command if command is not None else hook_command(), "timeout": timeout}
+    # onFailure "block": a hook that cannot start, is killed, times out or exits with an
+    # unexpected code blocks the tool (honoured from 2.1.332; 2.1.330 ignores it, so the shell
+    # wrapper and the guard's own deadline stay). Never `async`: onFailure does not apply then.
+    return {"type": "command", "command": command if command is not None else hook_command(), "timeout": timeout,
+            "onFailure": "block"}
 
 
 def settings_json(command: str | None = None, *, timeout: int = HOOK_TIMEOUT) -> dict[str, Any]:
-    """Settings that run the guard before every tool (for `claude --settings` or a settings file)."""
-    return {"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [hook_handler(command, timeout=timeout)]}]}}
+    """Settings that run the guard before every tool (for `claude --settings` or a settings file).
+
+    `disableAllHooks: false` is there for `--settings`: flag settings outrank the project's,
+    local and user settings, so a `{"disableAllHooks": true}` the agent writes into
+    `.claude/settings.local.json` (also mid-session) cannot switch the guard off (observed on
+    2.1.332). Managed policy still outranks it; the self-check looks for that.
+    """
+    return {"disableAllHooks": False,
+            "hooks": {"PreToolUse": [{"matcher": "*", "hooks": [hook_handler(command, timeout=timeout)]}]}}
 
 
 def is_crane_handler(handler: Any) -> bool:
