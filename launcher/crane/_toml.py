@@ -2,7 +2,8 @@
 
 `tomllib` pulls in `typing`, `re` and `datetime`; parsing a profile on every `get_api_base()`
 call or every guard hook run would cost more than everything else they do. The parsed table is
-cached in the user cache dir under a key of (path, mtime, size, Python version); `marshal` is
+cached in the user cache dir (never for what the guard trusts: see `load_toml`) under a key of
+(path, mtime, size, Python version); `marshal` is
 built in and loads in microseconds. Any cache problem silently falls back to parsing: the cache
 can make crane faster, never different. Tables holding TOML dates (not marshal-able) are simply
 not cached.
@@ -32,20 +33,29 @@ def _cache_file(path: str, st: os.stat_result) -> str:
     return os.path.join(cache_path(), "toml", name)
 
 
-def load_toml(path: str) -> dict[str, Any]:
-    """Parse `path` (raises OSError, TomlError), using and refreshing the cache."""
+def load_toml(path: str, *, cache: bool = True) -> dict[str, Any]:
+    """Parse `path` (raises OSError, TomlError), using and refreshing the cache.
+
+    `cache=False` for what the guard trusts (its rules, a profile's guard settings): the cache
+    lives in the user's cache dir, within an agent's reach, and an entry keyed on path, mtime
+    and size (or on a hash of the source, which anyone can compute) can be forged to say
+    anything. Those files are parsed from their bytes every time (the session supervisor does it
+    once per session).
+    """
     path = os.path.abspath(path)
+    if not cache:
+        return _parse(path)
     st = os.stat(path)
-    cache = _cache_file(path, st)
+    cache_file = _cache_file(path, st)
     try:
-        with open(cache, "rb") as fh:
+        with open(cache_file, "rb") as fh:
             stored_path, data = marshal.load(fh)  # noqa: S302  # our own file, in the user's cache dir
         if stored_path == path and isinstance(data, dict):
             return data
     except (OSError, EOFError, ValueError, TypeError):
         pass
     data = _parse(path)
-    _store(cache, path, data)
+    _store(cache_file, path, data)
     return data
 
 

@@ -29,7 +29,7 @@ SHELLS = [s for s in ("sh", "dash", "bash") if shutil.which(s)]
 
 def test_hook_command_exact_form() -> None:
     assert hook_command("/opt/crane/bin/python") == (
-        "/opt/crane/bin/python -I -c 'from crane.guard.run.hook import main; main()' || "
+        "/opt/crane/bin/python -I -c 'from crane.guard.run.client import main; main()' --agent claude || "
         '{ rc=$?; [ "$rc" -eq 2 ] || echo "crane guard failed to run (exit $rc); the tool call was blocked" >&2; '
         "exit 2; }"
     )
@@ -38,8 +38,15 @@ def test_hook_command_exact_form() -> None:
 def test_hook_command_quotes_odd_paths() -> None:
     odd = "/home/a b/it's $(rm -rf ~)/python"
     command = hook_command(odd)
-    assert command.startswith(shlex.quote(odd) + " -I -c 'from crane.guard.run.hook import main; main()' ||")
-    assert shlex.split(command.split(" || ")[0]) == [odd, "-I", "-c", "from crane.guard.run.hook import main; main()"]
+    assert command.startswith(shlex.quote(odd) + " -I -c 'from crane.guard.run.client import main; main()' ")
+    assert shlex.split(command.split(" || ")[0]) == [odd, "-I", "-c", "from crane.guard.run.client import main; main()",
+                                                     "--agent", "claude"]
+
+
+def test_hook_command_names_the_sessions_supervisor() -> None:
+    command = hook_command("/py", socket="/run/user/1/crane-guard-x/guard.sock", pid=4242)
+    assert shlex.split(command.split(" || ")[0])[4:] == [
+        "--agent", "claude", "--socket", "/run/user/1/crane-guard-x/guard.sock", "--pid", "4242"]
 
 
 def _script(tmp_path: Path, body: str) -> str:
@@ -173,7 +180,8 @@ def test_self_check_passes_for_a_working_guard(tmp_path: Path) -> None:
     env = base_env(tmp_path, CRANE_ENV="prod", CRANE_DRY_RUN="1")  # the check overrides both
     result = self_check(_fake_hook_command(), env)
     assert result.ok, result.problems
-    deny, read = result.probes
+    deny, read, policy = result.probes
+    assert policy.ok
     assert deny.exit_code == 2 and deny.stderr.startswith("crane: NOT executed")
     assert read.exit_code == 0
     assert not (tmp_path / "state" / "audit.jsonl").exists()  # used a temporary state dir

@@ -12,10 +12,13 @@ Say = Callable[[str], None]
 
 
 def prepare(argv: list[str], env: Mapping[str, str], say: Say) -> list[str]:
+    """`argv` with `--settings <file>`; the hook asks the session's supervisor named in `env`
+    (CRANE_GUARD_SOCKET, CRANE_GUARD_PID), after the self-check went through that same path."""
+    from crane.guard.run.client import PID_VAR, SOCKET_VAR
     from crane.guard.run.install import hook_command, self_check, settings_json
     from crane.paths import user_state_dir
 
-    command = hook_command()
+    command = hook_command(agent="claude", socket=env.get(SOCKET_VAR), pid=env.get(PID_VAR))
     result = self_check(command, env)
     if not result.ok:
         raise CraneError(f"crane guard self-check failed: {'; '.join(result.problems)}",

@@ -113,7 +113,7 @@ def load_guard_config(environ: Mapping[str, str] | None = None) -> GuardConfig:
     if profile_path:
         from crane.profiles import load_profile
 
-        profile = load_profile(profile_path)
+        profile = load_profile(profile_path, cached=False)  # never a cache the agent can write
         raw = profile.guard
         prod_urls = tuple(profile.urls.get(PROD, {}).values())
         dev_urls = tuple(profile.urls.get(DEV, {}).values())

@@ -52,9 +52,11 @@ if TYPE_CHECKING:
     from crane.guard.model import Classification
     from crane.guard.rules.config import GuardConfig
     from crane.guard.run.redact import Redactor
+    from crane.guard.run.state import RunState
 
     Classifier = Callable[..., Classification]  # classify(tool_name, tool_input, *, cwd, config)
     ConfigLoader = Callable[[Mapping[str, str]], GuardConfig]
+    StoreOpener = Callable[..., RunState]  # open_store(config, *, timeout)
 
 EXIT_OK = 0
 EXIT_BLOCK = 2
@@ -313,15 +315,22 @@ def evaluate(
     load_config: ConfigLoader | None = None,
     ctx: _Context | None = None,
     watchdog: Watchdog | None = None,
+    open_store: StoreOpener | None = None,
+    agent: str = "claude",
 ) -> HookResult:
     """The whole decision for one hook input; never raises, every failure is a blocking result.
 
     `classifier` and `load_config` default to `crane.guard.see.classify.classify` and
-    `crane.guard.rules.config.load_guard_config`; tests inject their own.
+    `crane.guard.rules.config.load_guard_config`; tests inject their own. `open_store(config,
+    timeout)` gives the run state for the sticky flag (default `state.open_state`; the session
+    supervisor passes its own, held in memory under a lock). `agent` names the hook protocol
+    of the input (only Claude Code's so far).
     """
     ctx = ctx if ctx is not None else _Context(environ)
     try:
-        return _evaluate(raw, environ, classifier, load_config, ctx, watchdog)
+        if agent != "claude":
+            raise GuardRuntimeError(f"no hook adapter for agent {agent!r}")
+        return _evaluate(raw, environ, classifier, load_config, ctx, watchdog, open_store)
     except BaseException as exc:  # fail closed on anything, even SystemExit/KeyboardInterrupt
         return guard_failure(ctx, exc)
 
@@ -333,6 +342,7 @@ def _evaluate(
     load_config: ConfigLoader | None,
     ctx: _Context,
     watchdog: Watchdog | None,
+    open_store: StoreOpener | None = None,
 ) -> HookResult:
     from crane.guard.run.redact import Redactor
 
@@ -368,9 +378,11 @@ def _evaluate(
     newly_set = False
     if classification.kind == "external_write":
         # Only external writes can be affected by the sticky flag, so only they pay for the store.
-        from crane.guard.run.state import open_state
+        if open_store is None:
+            from crane.guard.run.state import open_state
 
-        store = open_state(config, timeout=min(1.0, deadline / 3))
+            open_store = open_state
+        store = open_store(config, timeout=min(1.0, deadline / 3))
         try:
             sticky = store.is_dry_run_active(run_id)
             verdict = decide(classification, config, sticky_active=sticky, command=ctx.command, redact=ctx.redact)
@@ -553,8 +565,12 @@ def _emit(result: HookResult) -> int:
     return code
 
 
-def main(*, classifier: Classifier | None = None, load_config: ConfigLoader | None = None) -> NoReturn:
-    """Entry point (`python -m crane.guard.run.hook`, `crane-hook`). Never returns; exits 0 or 2."""
+def main(*, classifier: Classifier | None = None, load_config: ConfigLoader | None = None,
+         agent: str = "claude") -> NoReturn:
+    """Entry point of the in-process path (the hook client without a supervisor, `crane-hook`).
+
+    Never returns; exits 0 or 2.
+    """
     code = EXIT_BLOCK
     try:
         environ = os.environ
@@ -565,7 +581,7 @@ def main(*, classifier: Classifier | None = None, load_config: ConfigLoader | No
             watchdog.arm(initial_deadline(environ))
             raw = sys.stdin.buffer.read()
             result = evaluate(raw, environ, classifier=classifier, load_config=load_config, ctx=ctx,
-                              watchdog=watchdog)
+                              watchdog=watchdog, agent=agent)
         except BaseException as exc:
             result = guard_failure(ctx, exc)
         if watchdog is not None and not watchdog.settle():
