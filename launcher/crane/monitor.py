@@ -103,6 +103,7 @@ class Supervisor:
         if self.proc.poll() is None:
             try:
                 self.proc.terminate()
+                self.proc.send_signal(signal.SIGCONT)  # a stopped supervisor gets the TERM only when it runs
                 self.proc.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 self.proc.kill()

@@ -15,6 +15,7 @@ Every hook call prints one line `HOOK <label> <exit code> <stderr, first line>` 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -111,7 +112,7 @@ def replace_socket() -> None:
     def serve() -> None:
         while True:
             conn, _ = server.accept()
-            with conn:
+            with conn, contextlib.suppress(OSError):  # a client that hung up must not stop the server
                 conn.recv(1 << 20)
                 conn.sendall(allow)
 

@@ -378,3 +378,24 @@ def test_a_managed_policy_that_switches_the_hook_off_fails_the_check(tmp_path: P
     assert len(policy_problems(env)) == 1
     shutil.rmtree(managed / "managed-settings.d")
     assert policy_problems(env) == []
+
+
+def test_the_in_process_path_does_not_believe_a_forged_toml_cache(tmp_path: Path) -> None:
+    """The hand-installed (weaker) mode reads rules and profile from their bytes, not the cache."""
+    import marshal
+
+    from crane._toml import _cache_file
+    from crane.guard.rules.data import RULES_FILE
+
+    env = session_env(tmp_path, env="prod", XDG_CACHE_HOME=str(tmp_path / "cache"))
+    profile = env["CRANE_PROFILE"]
+    forged = {"guard": {"production_gate": "off", "production_envs": []}, "rules": [], "programs": {},
+              "api": {"prod": "https://api.example.com"}, "secrets": {"provider": "dotenv"}}
+    for path in (profile, RULES_FILE):
+        # The key (path, mtime, size) is as easy for the agent to compute as for crane.
+        cache = Path(str(_cache_file(os.path.abspath(path), os.stat(path))).replace(
+            str(Path.home() / ".cache"), str(tmp_path / "cache"), 1))
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(marshal.dumps((os.path.abspath(path), forged)))
+    asked = call(PROD_WRITE, hook_command(sys.executable), env, tmp_path)
+    assert asked.returncode == 0 and b'"ask"' in asked.stdout, asked
