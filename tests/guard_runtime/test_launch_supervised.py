@@ -192,3 +192,25 @@ def test_ctrl_c_at_a_terminal_goes_to_the_agent_only_once_and_not_to_the_supervi
     text = output.decode("utf-8", "replace")
     assert "HOOK after-signal 0" in text, text  # the supervisor survived the Ctrl-C and answered
     assert sys.platform.startswith("linux")
+
+
+def test_a_managed_policy_that_blocks_crane_hook_stops_the_launch(tmp_path: Path) -> None:
+    managed = tmp_path / "etc-claude-code"
+    managed.mkdir()
+    (managed / "managed-settings.json").write_text('{"allowManagedHooksOnly": true}')
+    launch = Launch(tmp_path, "exit:0", env={"CRANE_CLAUDE_MANAGED_PATHS": str(managed)})
+    proc = launch.run()
+    assert proc.returncode == 1, proc.stderr
+    assert "guard self-check failed" in proc.stderr
+    assert f"{managed / 'managed-settings.json'}: allowManagedHooksOnly" in proc.stderr
+    assert "HOOK " not in proc.stdout, "the agent must not have been started"
+
+
+def test_guard_check_judges_both_routes_and_names_the_weaker_one(tmp_path: Path) -> None:
+    launch = Launch(tmp_path, "exit:0")
+    proc = subprocess.run([PY, "-c", ENTRY, "guard", "check"], env=launch.env, cwd=launch.project,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "crane launch (hook client -> guard supervisor)" in proc.stderr
+    assert "hand install (crane guard install: in-process, the weaker mode)" in proc.stderr
+    assert proc.stderr.count("[ok  ]") == 6 and "FAIL" not in proc.stderr
