@@ -33,8 +33,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from crane.errors import CraneError
+
+if TYPE_CHECKING:
+    from crane.guard.run.install import CheckResult
 
 Wrap = Callable[[list[str]], list[str]]
 Say = Callable[[str], None]
@@ -238,5 +242,24 @@ def run_agent(argv: Sequence[str], env: Mapping[str, str], supervisor: Superviso
     try:
         return run_subprocess(wrap(list(argv)), env, preexec_fn=_die_with_parent(os.getpid()),
                               on_start=lambda _proc: supervisor.watch())
+    finally:
+        supervisor.stop()
+
+
+def supervised_self_check(environ: Mapping[str, str]) -> CheckResult:
+    """The self-check `crane launch` runs, through a throw-away supervisor configured from `environ`.
+
+    A supervisor that does not start is a failed check (its reason as the problem), not an error.
+    """
+    from crane.guard.run.install import CheckResult, ProbeResult, hook_command, self_check
+
+    try:
+        supervisor = start_supervisor(environ)
+    except SupervisorError as exc:
+        problem = ProbeResult("guard supervisor", "", None, "", "", exc.message)
+        return CheckResult(False, (problem,))
+    try:
+        env = {**environ, **supervisor.env_vars()}
+        return self_check(hook_command(socket=supervisor.socket_path, pid=supervisor.pid), env)
     finally:
         supervisor.stop()

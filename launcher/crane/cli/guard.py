@@ -66,14 +66,9 @@ def check() -> int:
     Example: crane guard check
     """
     from crane.guard.run.install import hook_command, self_check
-    from crane.monitor import start_supervisor
+    from crane.monitor import supervised_self_check
 
-    supervisor = start_supervisor(dict(os.environ))
-    try:
-        env = {**os.environ, **supervisor.env_vars()}
-        launched = self_check(hook_command(socket=supervisor.socket_path, pid=supervisor.pid), env)
-    finally:
-        supervisor.stop()
+    launched = supervised_self_check(dict(os.environ))
     by_hand = self_check(hook_command(), os.environ)
     failed = 0
     for title, result in (("crane launch (hook client -> guard supervisor)", launched),
