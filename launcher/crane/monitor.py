@@ -88,6 +88,15 @@ class Supervisor:
 
         return {SOCKET_VAR: self.socket_path, PID_VAR: str(self.pid), DROP_DIR_VAR: self.drop_dir}
 
+    def seal(self) -> None:
+        """End the self-check window: S answers every later call as the session's own."""
+        from crane.guard.run.client import ClientError, ask_supervisor
+
+        try:
+            ask_supervisor(self.socket_path, {"op": "seal"}, b"", expected_pid=self.pid)
+        except ClientError as exc:
+            raise SupervisorError(f"the guard supervisor did not take the end of the self-check: {exc}") from None
+
     def watch(self) -> None:
         """Raise a `supervisor_died` alert the moment S ends before it was asked to."""
 

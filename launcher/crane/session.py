@@ -100,6 +100,7 @@ def launch_supervised(argv: list[str], env: Mapping[str, str], res: Resolution, 
     try:
         agent_env = {**env, **supervisor.env_vars()}
         argv = prepare_agent(argv, agent_env, res, guard=True, dry_run=request.dry_run, say=say)
+        supervisor.seal()  # the self-check is done: no more synthetic staging answers
         wrap = agent_wrapper(request, res, agent_env)
         say(summary(res))
         say(f"crane: guard supervisor running (pid {supervisor.pid}); it read the rules and "

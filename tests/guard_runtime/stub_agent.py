@@ -119,6 +119,11 @@ def replace_socket() -> None:
     threading.Thread(target=serve, daemon=True).start()
 
 
+def ask_for_self_check() -> None:
+    """Ask for the self-check's synthetic staging answer (it would allow what a dry run intercepts)."""
+    os.environ["CRANE_GUARD_SELF_CHECK"] = "1"
+
+
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
@@ -128,7 +133,7 @@ def _alive(pid: int) -> bool:
 
 
 ATTACKS = {"state": tamper_state, "config": tamper_config, "kill": kill_supervisor, "stop": stop_supervisor,
-           "socket": replace_socket}
+           "socket": replace_socket, "selfcheck": ask_for_self_check}
 
 
 def main() -> None:

@@ -70,7 +70,7 @@ def test_tampering_with_files_changes_no_decision(tmp_path: Path, attack: str) -
     no_secret_anywhere(launch, output)
 
 
-@pytest.mark.parametrize("attack", ["state", "config", "state,config"])
+@pytest.mark.parametrize("attack", ["state", "config", "state,config", "selfcheck"])
 def test_tampering_with_files_does_not_end_a_dry_run(tmp_path: Path, attack: str) -> None:
     results, _, _ = launch_hostile(tmp_path, attack, "--dry-run", checks={"write": EXTERNAL_WRITE})
     rc, reason = results["write"]

@@ -14,11 +14,12 @@ Say = Callable[[str], None]
 def prepare(argv: list[str], env: Mapping[str, str], say: Say) -> list[str]:
     """`argv` with `--settings <file>`; the hook asks the session's supervisor named in `env`
     (CRANE_GUARD_SOCKET, CRANE_GUARD_PID), after the self-check went through that same path."""
-    from crane.guard.run.client import PID_VAR, SOCKET_VAR
-    from crane.guard.run.install import hook_command, self_check, settings_json
+    from crane.guard.run.client import DROP_DIR_VAR, PID_VAR, SOCKET_VAR
+    from crane.guard.run.install import hook_command, pinned_env, self_check, settings_json
     from crane.paths import user_state_dir
 
-    command = hook_command(agent="claude", socket=env.get(SOCKET_VAR), pid=env.get(PID_VAR))
+    command = hook_command(agent="claude", socket=env.get(SOCKET_VAR), pid=env.get(PID_VAR),
+                           drop_dir=env.get(DROP_DIR_VAR))
     result = self_check(command, env)
     if not result.ok:
         raise CraneError(f"crane guard self-check failed: {'; '.join(result.problems)}",
@@ -27,5 +28,7 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say) -> list[str]:
     session_dir = state / "sessions" / env["CRANE_RUN_ID"]
     session_dir.mkdir(parents=True, exist_ok=True)
     settings = session_dir / "claude-settings.json"
-    settings.write_text(json.dumps(settings_json(command), indent=2), encoding="utf-8")
+    content = {**settings_json(command), "env": pinned_env(env)}  # see install.PINNED_ENV
+    settings.write_text(json.dumps(content, indent=2), encoding="utf-8")
+    settings.chmod(0o600)  # the pinned CRANE_* values hold no secret, but the file is the session's
     return [argv[0], "--settings", str(settings), *argv[1:]]

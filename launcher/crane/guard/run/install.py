@@ -56,7 +56,7 @@ _BY_HAND = "fix or remove the file by hand; crane never overwrites a settings fi
 
 
 def hook_command(python: str = sys.executable, *, agent: str = "claude", socket: str | None = None,
-                 pid: str | int | None = None) -> str:
+                 pid: str | int | None = None, drop_dir: str | None = None) -> str:
     """The shell-form command the agent runs for every tool call (see the module docstring).
 
     It runs the hook client (client.py). With `socket` and `pid` (a `crane launch` session) the
@@ -71,6 +71,8 @@ def hook_command(python: str = sys.executable, *, agent: str = "claude", socket:
         args += f" --socket {shlex.quote(socket)}"
     if pid:
         args += f" --pid {shlex.quote(str(pid))}"
+    if drop_dir:
+        args += f" --drop-dir {shlex.quote(drop_dir)}"
     # Kept short: the client quotes this whole command in front of every block reason the model
     # reads ("PreToolUse:Bash hook error: [<command>]: <stderr>").
     return (
@@ -98,6 +100,23 @@ def settings_json(command: str | None = None, *, timeout: int = HOOK_TIMEOUT) ->
     """
     return {"disableAllHooks": False,
             "hooks": {"PreToolUse": [{"matcher": "*", "hooks": [hook_handler(command, timeout=timeout)]}]}}
+
+
+# A project's `.claude/settings*.json` can set `env`, and Claude Code gives it to hook processes
+# (observed on 2.1.332: `LD_PRELOAD` from settings.local.json reached the hook). A preloaded
+# library could make the hook exit 0 before any crane code runs. Flag settings win per key, so
+# `crane launch` pins these to the values the session started with (empty: unset for ld.so), and
+# pins crane's own variables, which the hook and the agent's config module read.
+PINNED_ENV = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "DYLD_INSERT_LIBRARIES", "DYLD_LIBRARY_PATH",
+              "BASH_ENV", "ENV", "CRANE_GUARD_SELF_CHECK")
+
+
+def pinned_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The `env` of crane's `--settings`: the session's values of PINNED_ENV and every CRANE_* variable."""
+    pins = {name: environ.get(name, "") for name in PINNED_ENV}
+    pins.update({k: v for k, v in environ.items() if k.startswith("CRANE_")})
+    pins["CRANE_GUARD_SELF_CHECK"] = ""
+    return pins
 
 
 def is_crane_handler(handler: Any) -> bool:

@@ -121,6 +121,7 @@ class Session:
 
         self.environ = dict(environ)
         self.drop_dir = drop_dir
+        self.sealed = False  # self-check requests are honoured until `crane launch` seals the session
         self.config = load_guard_config(self.environ)  # the profile, from its bytes
         shipped_rules()  # the whole shipped rules file, parsed and validated now
         load_rules(self.config.extra_rules, self.config.profile_path or "(profile)")
@@ -145,8 +146,14 @@ class Session:
 
     def answer(self, header: Mapping[str, str], body: bytes) -> HookResult:
         """The decision for one call, within the session's deadline; never raises."""
+        from crane.guard.run import hook
         agent = header.get("agent", "claude")
-        if header.get("check") == "1":
+        if header.get("op") == "seal":
+            # `crane launch` ran its self-check; from now on nobody gets the synthetic staging
+            # answer (a dry-run session would otherwise allow what it intercepts).
+            self.sealed = True
+            return hook.HookResult(hook.EXIT_OK, decision="allow")
+        if header.get("check") == "1" and not self.sealed:
             return self._self_check(body, agent)
         return self._evaluate(body, agent, self.environ, self.config, self.state)
 
