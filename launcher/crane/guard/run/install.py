@@ -84,8 +84,10 @@ def hook_command(python: str = sys.executable, *, agent: str = "claude", socket:
 
 def hook_handler(command: str | None = None, *, timeout: int = HOOK_TIMEOUT) -> dict[str, Any]:
     # onFailure "block": a hook that cannot start, is killed, times out or exits with an
-    # unexpected code blocks the tool (honoured from 2.1.332; 2.1.330 ignores it, so the shell
-    # wrapper and the guard's own deadline stay). Never `async`: onFailure does not apply then.
+    # unexpected code blocks the tool. Observed on this project's machines: 2.1.294 ignores it,
+    # 2.1.295 (the oldest that honours it), 2.1.330, 2.1.331 and 2.1.332 block on exit 1, a timeout
+    # and a SIGKILL. Older clients ignore it, so the shell wrapper and the guard's own deadline
+    # stay. Never `async`: onFailure does not apply then.
     return {"type": "command", "command": command if command is not None else hook_command(), "timeout": timeout,
             "onFailure": "block"}
 
