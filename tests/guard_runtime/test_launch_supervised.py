@@ -135,9 +135,10 @@ def test_sigkill_of_crane_kills_the_agent_and_the_supervisor(tmp_path: Path) -> 
         assert wait_gone(agent), "the agent outlived crane"
         assert wait_gone(supervisor), "the supervisor outlived crane"
         end = time.monotonic() + 30
-        while os.path.exists(sock) and time.monotonic() < end:
+        while os.path.exists(os.path.dirname(sock)) and time.monotonic() < end:
             time.sleep(0.05)
         assert not os.path.exists(sock), "the supervisor did not remove its socket"
+        assert not os.path.exists(os.path.dirname(sock)), "nor its directory"
 
 
 @pytest.mark.parametrize(("sig", "expected"), [(signal.SIGTERM, 42), (signal.SIGINT, 43)])

@@ -399,3 +399,19 @@ def test_the_in_process_path_does_not_believe_a_forged_toml_cache(tmp_path: Path
         cache.write_bytes(marshal.dumps((os.path.abspath(path), forged)))
     asked = call(PROD_WRITE, hook_command(sys.executable), env, tmp_path)
     assert asked.returncode == 0 and b'"ask"' in asked.stdout, asked
+
+
+def test_past_the_sessions_deadline_the_call_is_blocked_and_nothing_says_otherwise(
+        tmp_path: Path, started: list[Supervisor]) -> None:
+    import time
+
+    # A deadline no classification can meet, and a command that takes a while to parse.
+    env = session_env(tmp_path, guard="[guard]\ndeadline_seconds = 0.0001\n")
+    _, agent_env, hook = start(started, env)
+    command = "; ".join(f"echo {i} | grep -v x" for i in range(3000))
+    proc = call(command, hook, agent_env, tmp_path)
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert proc.stderr.startswith(b"crane guard error: no decision within the guard's"), proc.stderr
+    time.sleep(2)  # room for a late worker to (wrongly) record its decision
+    assert read_jsonl(tmp_path / "state" / "audit.jsonl") == []
+    assert [a["kind"] for a in read_jsonl(tmp_path / "state" / "alerts.jsonl")] == ["guard_timeout"]

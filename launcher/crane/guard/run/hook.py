@@ -82,6 +82,10 @@ class GuardRuntimeError(CraneError):
     """A part of the guard failed (classifier missing or returned garbage, bad deadline, ...)."""
 
 
+class DeadlinePassed(GuardRuntimeError):
+    """The deadline answered this call ("blocked") and raised its alert; nothing more to record."""
+
+
 class HookResult(Record):
     """What the hook answers: exit code and the exact bytes for stdout and stderr."""
 
@@ -260,6 +264,15 @@ class Watchdog:
             # SIGALRM's default action kills the process even if no Python code can run.
             signal.setitimer(signal.ITIMER_REAL, remaining + HARD_KILL_GRACE)
 
+    def claim(self) -> bool:
+        """Whether the decision may still be recorded (the deadline has not answered yet).
+
+        The in-process hook keeps its deadline armed through the audit write and settles after;
+        the supervisor's latch (supervisor.CallLatch) settles here.
+        """
+        with self._latch:
+            return not self._fired
+
     def settle(self) -> bool:
         """Disarm before the answer is written. False when the deadline already won: its
         "blocked" answer is being written and the process is about to exit 2."""
@@ -331,6 +344,8 @@ def evaluate(
         if agent != "claude":
             raise GuardRuntimeError(f"no hook adapter for agent {agent!r}")
         return _evaluate(raw, environ, classifier, load_config, ctx, watchdog, open_store)
+    except DeadlinePassed as exc:
+        return HookResult(EXIT_BLOCK, stderr=f"crane guard error: {exc.message}{ERROR_SUFFIX}\n")
     except BaseException as exc:  # fail closed on anything, even SystemExit/KeyboardInterrupt
         return guard_failure(ctx, exc)
 
@@ -410,6 +425,9 @@ def _evaluate(
     )
     from crane.guard.run.audit import append_audit
 
+    if watchdog is not None and not watchdog.claim():
+        # The deadline has answered this call already ("blocked"): record nothing that says otherwise.
+        raise DeadlinePassed("no decision within the guard's deadline")
     # An audit that cannot be written is a broken guard: the exception blocks the call.
     append_audit(ctx.state_dir, ctx.redactor.redact_obj(record))
     return answer(verdict.decision, reason)

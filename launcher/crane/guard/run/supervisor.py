@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 READY = b"READY\n"
 MAX_HEADER = 4096
 READ_TIMEOUT = 10.0  # a connection that sends nothing is dropped (its client fails closed)
+CLAIMED_GRACE = 1.0  # seconds for a call decided in time to finish writing its audit line
 WARMUP_CALLS = ("npx wrangler deploy --env production", "git status")
 
 
@@ -107,6 +108,35 @@ def record_in_store(config: GuardConfig, run_id: str, ttl_seconds: int) -> None:
         raise_alert(record, state_dir=config.state_dir, redactor=Redactor(), webhook=config.alert_webhook)
 
 
+class CallLatch:
+    """One call's race between its decision and the supervisor's deadline: exactly one answers.
+
+    Passed to hook.evaluate as its watchdog: `claim()` right before the decision is recorded in
+    the audit log; the deadline side calls `expire()`. Without it a late worker could log
+    "allow" for a call that was answered "blocked".
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state = ""  # "", "claimed" or "expired"
+
+    def arm(self, seconds: float) -> None:
+        """The supervisor enforces the deadline itself (see Session._evaluate)."""
+
+    def claim(self) -> bool:
+        with self._lock:
+            if self._state == "":
+                self._state = "claimed"
+            return self._state == "claimed"
+
+    def expire(self) -> bool:
+        """True if the deadline wins; False if the decision was already claimed (it will come)."""
+        with self._lock:
+            if self._state == "":
+                self._state = "expired"
+            return self._state == "expired"
+
+
 # ---------------------------------------------------------------------------------------------
 # The session
 
@@ -162,20 +192,23 @@ class Session:
         from crane.guard.run import hook
 
         ctx = hook._Context(environ)
+        latch = CallLatch()
         box: list[HookResult] = []
 
         def work() -> None:
             box.append(hook.evaluate(body, environ, classifier=self.classifier, load_config=lambda _env: config,
-                                     ctx=ctx, open_store=state.open, agent=agent))
+                                     ctx=ctx, open_store=state.open, agent=agent,
+                                     watchdog=latch))  # type: ignore[arg-type]
 
         worker = threading.Thread(target=work, name="crane-guard-call", daemon=True)
         worker.start()
         seconds = min(float(config.deadline_seconds), hook.MAX_DEADLINE)
         worker.join(seconds)
+        if not box and not latch.expire():
+            worker.join(CLAIMED_GRACE)  # decided in time, still writing its audit line
         if box:
             return box[0]
-        # The call is denied now; the worker may still finish (its late audit line is a record
-        # of the classification, not of the answer, which was this block).
+        # The call is denied now; a worker that finishes later records nothing (see CallLatch).
         message = (f"crane guard error: no decision within the guard's {seconds:g} s deadline{hook.ERROR_SUFFIX}. "
                    f"{hook.ERROR_ADVICE}\n")
         try:
@@ -367,4 +400,8 @@ def main() -> None:
         os.unlink(socket_path)
     with contextlib.suppress(Exception):
         session.file_dropped_alerts()
+    if os.getppid() != parent:  # crane died (SIGKILL): nobody else will remove the directories
+        for directory in (os.path.dirname(socket_path), session.drop_dir):
+            with contextlib.suppress(OSError, TypeError):
+                os.rmdir(directory)  # type: ignore[arg-type]
     os._exit(0)
