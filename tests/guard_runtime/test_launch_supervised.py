@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import pty
 import signal
+import stat
 import subprocess
 import sys
 import termios
@@ -215,3 +217,18 @@ def test_guard_check_judges_both_routes_and_names_the_weaker_one(tmp_path: Path)
     assert "crane launch (hook client -> guard supervisor)" in proc.stderr
     assert "hand install (crane guard install: in-process, the weaker mode)" in proc.stderr
     assert proc.stderr.count("[ok  ]") == 6 and "FAIL" not in proc.stderr
+
+
+def test_the_settings_file_pins_what_a_project_could_inject_into_the_hook(tmp_path: Path) -> None:
+    launch = Launch(tmp_path, "exit:0", env={"LD_LIBRARY_PATH": "/opt/users/own/lib"})
+    assert launch.run().returncode == 0
+    [path] = (launch.state / "sessions").glob("*/claude-settings.json")
+    settings = json.loads(path.read_text())
+    assert settings["disableAllHooks"] is False
+    [handler] = settings["hooks"]["PreToolUse"][0]["hooks"]
+    assert handler["onFailure"] == "block" and "async" not in handler
+    env = settings["env"]
+    assert env["LD_PRELOAD"] == "" and env["LD_LIBRARY_PATH"] == "/opt/users/own/lib"
+    assert env["CRANE_ENV"] == "dev" and env["CRANE_GUARD_SELF_CHECK"] == ""
+    assert "staging-canary-4c9e7b" not in path.read_text()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -109,8 +109,8 @@ def settings_json(command: str | None = None, *, timeout: int = HOOK_TIMEOUT) ->
 # library could make the hook exit 0 before any crane code runs. Flag settings win per key, so
 # `crane launch` pins these to the values the session started with (empty: unset for ld.so), and
 # pins crane's own variables, which the hook and the agent's config module read.
-PINNED_ENV = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "DYLD_INSERT_LIBRARIES", "DYLD_LIBRARY_PATH",
-              "BASH_ENV", "ENV", "CRANE_GUARD_SELF_CHECK")
+PINNED_ENV = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "GCONV_PATH", "LOCPATH", "DYLD_INSERT_LIBRARIES",
+              "DYLD_LIBRARY_PATH", "BASH_ENV", "ENV", "CRANE_GUARD_SELF_CHECK")
 
 
 def pinned_env(environ: Mapping[str, str]) -> dict[str, str]:
