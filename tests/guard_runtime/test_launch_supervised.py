@@ -12,7 +12,6 @@ import pty
 import signal
 import stat
 import subprocess
-import sys
 import termios
 import time
 from collections.abc import Iterator
@@ -165,7 +164,7 @@ def test_sighup_reaches_the_agent(tmp_path: Path) -> None:
         assert wait_gone(agent) and wait_gone(supervisor)
 
 
-def test_ctrl_c_at_a_terminal_goes_to_the_agent_only_once_and_not_to_the_supervisor(tmp_path: Path) -> None:
+def test_ctrl_c_at_a_terminal_reaches_the_agent_and_not_the_supervisor(tmp_path: Path) -> None:
     launch = Launch(tmp_path, "wait")
     master, slave = pty.openpty()
 
@@ -194,7 +193,6 @@ def test_ctrl_c_at_a_terminal_goes_to_the_agent_only_once_and_not_to_the_supervi
         os.close(master)
     text = output.decode("utf-8", "replace")
     assert "HOOK after-signal 0" in text, text  # the supervisor survived the Ctrl-C and answered
-    assert sys.platform.startswith("linux")
 
 
 def test_a_managed_policy_that_blocks_crane_hook_stops_the_launch(tmp_path: Path) -> None:

@@ -1,7 +1,10 @@
-"""crane's PreToolUse hook for Claude Code: `python -I -m crane.guard.run.hook` (see install.py).
+"""crane's PreToolUse decision for Claude Code: `evaluate` (one decision path) and the in-process hook.
 
-Reads one tool call as JSON on stdin, classifies it, decides, audits, and answers in the form
-Claude Code (2.1.197 .. 2.1.330, observed) actually honours:
+Under `crane launch` the session's guard supervisor (supervisor.py) runs `evaluate` for every call
+and the hook command is the thin client (client.py); `main` here is the in-process path the
+client falls back to without a supervisor (a hand-installed hook, the weaker mode). Either way one
+tool call arrives as JSON, is classified, decided and audited, and is answered in the form Claude
+Code (2.1.197 .. 2.1.332, observed) actually honours:
 
 - allow:              exit 0, nothing on stdout (the normal permission flow; crane never
                       auto-approves)
