@@ -2,8 +2,8 @@
 
 `tomllib` pulls in `typing`, `re` and `datetime`; parsing a profile on every `get_api_base()`
 call or every guard hook run would cost more than everything else they do. The parsed table is
-cached in the user cache dir, one file per source path, stamped inside with the source's
-(mtime, size) and the Python version; `marshal` is built in and loads in microseconds. An edited
+cached in the user cache dir (never for what the guard trusts: see `load_toml`), one file per
+source path, stamped inside with the source's (mtime, size) and the Python version; `marshal` is built in and loads in microseconds. An edited
 profile overwrites its own entry instead of adding one, and every rewrite (the rare path) also
 drops entries whose source is gone or changed, so the cache stays as small as the set of
 profiles. Any cache problem silently falls back to parsing: the cache can make crane faster,
@@ -53,16 +53,25 @@ def _read_entry(cache: str) -> tuple[Any, ...] | None:
     return entry if isinstance(entry, tuple) and len(entry) == 6 else None
 
 
-def load_toml(path: str) -> dict[str, Any]:
-    """Parse `path` (raises OSError, TomlError), using and refreshing the cache."""
+def load_toml(path: str, *, cache: bool = True) -> dict[str, Any]:
+    """Parse `path` (raises OSError, TomlError), using and refreshing the cache.
+
+    `cache=False` for what the guard trusts (its rules, a profile's guard settings): the cache
+    lives in the user's cache dir, within an agent's reach, and an entry keyed on path, mtime
+    and size (or on a hash of the source, which anyone can compute) can be forged to say
+    anything. Those files are parsed from their bytes every time (the session supervisor does it
+    once per session).
+    """
     path = os.path.abspath(path)
+    if not cache:
+        return _parse(path)
     stamp = _stamp(path, os.stat(path))
-    cache = _cache_file(path)
-    entry = _read_entry(cache)
+    cache_file = _cache_file(path)
+    entry = _read_entry(cache_file)
     if entry is not None and entry[:5] == stamp and isinstance(entry[5], dict):
         return entry[5]
     data = _parse(path)
-    _store(cache, stamp, data)
+    _store(cache_file, stamp, data)
     return data
 
 

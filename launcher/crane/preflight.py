@@ -98,7 +98,8 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
         checks.append(Check(f"agent {name}", path is not None, detail, informational=agent is None))
 
     if found.get("claude"):
-        checks.append(_guard_self_check(environ, informational=agent != "claude"))
+        session = {**environ, "CRANE_PROFILE": str(res.profile.path), "CRANE_VENTURE_CODE": res.venture}
+        checks.append(_guard_self_check(session, informational=agent != "claude"))
     checks.extend(_guard_checks(environ))
     checks.extend(_directory_checks())
     checks.extend(deploy_default_checks(os.getcwd(), res.profile.guard))
@@ -138,10 +139,10 @@ def _directory_checks() -> list[Check]:
 
 
 def _guard_self_check(environ: Mapping[str, str], *, informational: bool) -> Check:
-    """What `crane launch claude` will verify before starting the agent."""
-    from crane.guard.run.install import hook_command, self_check
+    """What `crane launch claude` will verify before starting the agent (through a supervisor)."""
+    from crane.monitor import supervised_self_check
 
-    result = self_check(hook_command(), environ)
+    result = supervised_self_check(environ)
     if result.ok:
         return Check("guard", True, f"self-check passed: a production write from staging is denied "
                      f"({result.seconds:.2f} s)", informational)

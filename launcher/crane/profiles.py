@@ -195,18 +195,21 @@ def unknown_venture(code: str, known: Sequence[str], dirs: Sequence[SearchDir]) 
 _cache: dict[str, tuple[float, Profile]] = {}
 
 
-def load_profile(path: StrPath) -> Profile:
-    """Parse and validate one profile (memoised on the file's modification time)."""
+def load_profile(path: StrPath, *, cached: bool = True) -> Profile:
+    """Parse and validate one profile (memoised on the file's modification time).
+
+    `cached=False` reads the file's bytes, past every cache (the guard's settings: see load_toml).
+    """
     path = os.path.realpath(os.fspath(path))
     try:
         mtime = os.stat(path).st_mtime
     except OSError as exc:
         raise ProfileError(path, f"cannot read profile: {exc.strerror}") from None
     hit = _cache.get(path)
-    if hit and hit[0] == mtime:
+    if cached and hit and hit[0] == mtime:
         return hit[1]
     try:
-        data = load_toml(path)
+        data = load_toml(path, cache=cached)
     except TomlError as exc:
         raise ProfileError(path, f"invalid TOML: {exc}") from None
     except OSError as exc:

@@ -19,6 +19,15 @@ if TYPE_CHECKING:
 
 Say = Callable[[str], None]
 
+# Agents whose guard runs through the session's guard supervisor (crane/monitor.py): crane
+# launch keeps running beside them instead of exec'ing them. The Codex and Gemini adapters add
+# their names here.
+SUPERVISED = frozenset({"claude"})
+
+
+def is_supervised(argv0: str) -> bool:
+    return os.path.basename(argv0) in SUPERVISED
+
 
 def prepare_agent(argv: list[str], env: Mapping[str, str], res: Resolution, *, guard: bool, dry_run: bool,
                   say: Say) -> list[str]:

@@ -20,16 +20,20 @@ Say = Callable[[str], None]
 
 
 def prepare(argv: list[str], env: Mapping[str, str], res: Resolution, *, dry_run: bool, say: Say) -> list[str]:
-    from crane.guard.run.install import hook_command, self_check, settings_json
+    """`argv` with `--settings <file>` and `--mcp-config`; the hook asks the session's supervisor named
+    in `env` (CRANE_GUARD_SOCKET, CRANE_GUARD_PID), after the self-check went through that same path."""
+    from crane.guard.run.client import DROP_DIR_VAR, PID_VAR, SOCKET_VAR
+    from crane.guard.run.install import hook_command, pinned_env, self_check, settings_json
     from crane.mcp_server import client_config
     from crane.paths import user_state_dir
 
-    command = hook_command()
+    command = hook_command(agent="claude", socket=env.get(SOCKET_VAR), pid=env.get(PID_VAR),
+                           drop_dir=env.get(DROP_DIR_VAR))
     result = self_check(command, env)
     if not result.ok:
         raise CraneError(f"crane guard self-check failed: {'; '.join(result.problems)}",
                          "fix the guard (crane guard check) or start without it, loudly, with --no-guard")
-    settings = settings_json(command)
+    settings = {**settings_json(command), "env": pinned_env(env)}  # see install.PINNED_ENV
     settings["hooks"]["SessionStart"] = [session_start_group(context_text(res, env, dry_run=dry_run))]
     from crane.private import write_private
     from crane.sessions import session_dir

@@ -14,6 +14,9 @@ from crane.errors import CraneError
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON on stdout.")]
 guard_app = typer.Typer(help="The Claude Code guard hook: print, install, self-test.", no_args_is_help=True)
+WEAKER_MODE = ("a hand-installed hook is the weaker mode: it runs in-process and reads rules, profile, run state "
+               "and audit log from files the agent can write, and nothing stops the agent from killing it; "
+               "`crane launch` runs a guard supervisor out of the agent's reach instead")
 runs_app = typer.Typer(help="Guarded runs and what they intercepted.", invoke_without_command=True)
 
 
@@ -81,6 +84,7 @@ def install(
                    "(add one with: crane init)", err=True)
     else:
         typer.echo(f"the guard uses venture {known[1]} ({known[0]}) from the project's .crane.toml", err=True)
+    typer.echo(f"note: {WEAKER_MODE}", err=True)
     return 0
 
 
@@ -88,19 +92,29 @@ def install(
 def check() -> int:
     """Feed the hook a synthetic production write from a staging session; fail unless it is denied.
 
+    Checks both routes the hook takes: through a guard supervisor (as `crane launch` installs it)
+    and in-process (a hand install), plus managed Claude Code policy that would switch it off.
     Example: crane guard check
     """
     from crane.guard.run.install import hook_command, self_check
+    from crane.monitor import supervised_self_check
 
-    result = self_check(hook_command(), os.environ)
-    for probe in result.probes:
-        detail = f": {probe.problem}" if probe.problem else ""
-        typer.echo(f"  [{'ok  ' if probe.ok else 'FAIL'}] {probe.name}{detail}", err=True)
-    if not result.ok:
-        failed = sum(1 for p in result.probes if not p.ok)
-        raise CraneError(f"the guard does not work ({failed} of {len(result.probes)} probes failed, see above)",
+    launched = supervised_self_check(dict(os.environ))
+    by_hand = self_check(hook_command(), os.environ)
+    failed = 0
+    for title, result in (("crane launch (hook client -> guard supervisor)", launched),
+                          ("hand install (crane guard install: in-process, the weaker mode)", by_hand)):
+        typer.echo(title, err=True)
+        for probe in result.probes:
+            detail = f": {probe.problem}" if probe.problem else ""
+            typer.echo(f"  [{'ok  ' if probe.ok else 'FAIL'}] {probe.name}{detail}", err=True)
+            failed += not probe.ok
+    typer.echo(f"note: {WEAKER_MODE}", err=True)
+    if failed:
+        total = len(launched.probes) + len(by_hand.probes)
+        raise CraneError(f"the guard does not work ({failed} of {total} probes failed, see above)",
                          "agents launched now would NOT be protected; see docs/guard.md")
-    typer.echo(f"crane guard works ({result.seconds:.2f} s)", err=True)
+    typer.echo(f"crane guard works ({launched.seconds + by_hand.seconds:.2f} s)", err=True)
     return _deploy_defaults()
 
 

@@ -128,7 +128,7 @@ def load_guard_config(environ: Mapping[str, str] | None = None, cwd: str | None 
     if profile_path:
         from crane.profiles import load_profile
 
-        profile = load_profile(profile_path)
+        profile = load_profile(profile_path, cached=False)  # never a cache the agent can write
         raw = profile.guard
         prod_urls = tuple(profile.urls.get(PROD, {}).values())
         dev_urls = tuple(profile.urls.get(DEV, {}).values())

@@ -49,6 +49,8 @@ ORDER_SLACK_SECONDS = 60.0
 GUARD_ERROR = "guard_error"  # the hook raised (bad input, state store down, classifier crash, ...)
 GUARD_TIMEOUT = "guard_timeout"  # the hook's own deadline fired
 WEBHOOK_FAILED = "webhook_failed"  # an alert could not be POSTed to alert_webhook
+CLIENT_ERROR = "client_error"  # the hook client could not get or trust the supervisor's answer
+SUPERVISOR_DIED = "supervisor_died"  # the session's guard supervisor ended before the agent
 
 
 def _uid_tag() -> str:
@@ -379,3 +381,41 @@ def count_alerts(state_dir: StrPath | None, since: datetime, *, cap: int = 1000,
                  temp_dir: StrPath | None = None) -> int:
     """How many alerts since `since`, counting at most `cap` (preflight says "cap or more")."""
     return len(read_alerts(state_dir, since, temp_dir=temp_dir, limit=cap))
+
+
+def import_dropped(
+    drop_dir: StrPath,
+    *,
+    state_dir: StrPath | None,
+    redactor: Redactor,
+    run_id: str | None,
+    venture: str | None,
+    env: str | None,
+    webhook: str | None = None,
+) -> int:
+    """File the alerts hook clients dropped into `drop_dir` (client.drop_alert); returns how many.
+
+    They are marked `client_reported`: the drop dir is writable from inside the agent's sandbox,
+    so its contents are the client's word (a forged one can only add an alert, never remove one).
+    """
+    try:
+        names = sorted(n for n in os.listdir(drop_dir) if n.endswith(".alert"))
+    except OSError:
+        return 0
+    count = 0
+    for name in names:
+        path = os.path.join(os.fspath(drop_dir), name)
+        try:
+            with open(path, "rb") as fh:
+                text = fh.read(65536).decode("utf-8", "replace")
+            os.unlink(path)
+        except OSError:
+            continue
+        fields = dict(line.partition("=")[::2] for line in text.splitlines() if "=" in line)
+        record = build_alert(kind=CLIENT_ERROR, error=fields.get("error", "(no reason given)")[:2000],
+                             run_id=run_id, tool=None, venture=venture, env=env,
+                             extra={"client_reported": True, "agent": fields.get("agent", "")[:40],
+                                    "client_time_ns": fields.get("time_ns", "")[:30]})
+        raise_alert(record, state_dir=state_dir, redactor=redactor, webhook=webhook)
+        count += 1
+    return count
