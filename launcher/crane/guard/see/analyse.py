@@ -43,6 +43,7 @@ from crane.guard.see.prefilter import (
     glob_could_name,
     sensitive_programs,
 )
+from crane.guard.see.resources import wrangler_production
 from crane.guard.see.shell import TOO_COMPLEX, Block, Command, Pipeline, Problem, Word, joined, parse
 from crane.guard.see.targets import mentions_production, url_target
 from crane.guard.see.wrangler import COMPUTED, ENV_VAR, wrangler_target
@@ -842,6 +843,10 @@ class Analyser:
                 kind = "local_write"
         else:
             target, why = rule.target, ""
+        if name == "wrangler" and target != "production":
+            named = wrangler_production(rule, verdict.args, self.env_values(inv, ENV_VAR), inv.cwd, self.config)
+            if named is not None:
+                target, why = named
         if target == "unknown":
             texts = [a.value if a.value is not None else a.raw for a in verdict.args.positionals]
             options = verdict.args.options

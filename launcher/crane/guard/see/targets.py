@@ -107,8 +107,10 @@ def mentions_production(texts: Iterable[str], config: GuardConfig) -> str | None
 
     A production environment name as a whole word (`--env production`, `-e=production`,
     `CLOUDFLARE_ENV=production`, `k8s/production/app.yaml`) or any of the profile's production
-    URLs. Deliberately broad: it only ever raises an unknown target to production.
+    URLs, or one of the profile's `production_resources` as a whole name. Deliberately broad: it
+    only ever raises an unknown target to production.
     """
+    texts = list(texts)
     names = [n for n in config.production_envs if n.strip()]
     pattern = None
     if names:
@@ -122,4 +124,8 @@ def mentions_production(texts: Iterable[str], config: GuardConfig) -> str | None
         url = _matches_url(text, config.production_urls) if config.production_urls else None
         if url is not None:
             return f"mentions {url}"
+    if config.production_resources:
+        from crane.guard.see.resources import profile_mention
+
+        return profile_mention(texts, config)
     return None
