@@ -32,7 +32,7 @@ import re
 from crane._record import Record
 from crane.guard.model import Finding
 from crane.guard.rules.engine import Arg, RuleSet, Verdict, evaluate, httpie_parts
-from crane.guard.see import scripts
+from crane.guard.see import protected, scripts
 from crane.guard.see.prefilter import (
     EVAL_COMMANDS,
     INTERPRETERS,
@@ -241,6 +241,7 @@ class Analyser:
                     ctx.env[word.value] = frozenset({None})
             return
         own_input = self.redirects(cmd, ctx)
+        self.keyring_words(cmd, ctx)
         if not cmd.words:
             return
         env = dict(ctx.env)
@@ -301,6 +302,7 @@ class Analyser:
             if value is not None and value.startswith(HARMLESS_DEVICES):
                 continue
             self.add("local_write", "local", RULE_REDIRECT, "", cmd.text, f"writes {target.raw}", ctx)
+            self.protect_path(target.value, False, "", cmd.text, ctx.cwd, ctx)
             self.remember_write(target, redirect.op, cmd, ctx)
         return own
 
@@ -434,6 +436,7 @@ class Analyser:
             return None
         if name in ASSIGNING_BUILTINS or name in DECLARATION_BUILTINS:
             self.dynamic_assignment(name, inv, ctx)
+        self.crane_reached(name, inv, ctx)
         if name in INTERPRETERS:
             self.inline_code(name, inv, ctx)
         head = inv.argv[0].value or ""
@@ -676,6 +679,7 @@ class Analyser:
             codes.append(Word(inv.stdin.text, inv.stdin.text or "<stdin>"))
         for code in codes:
             text = code.value if code.value is not None else code.raw
+            self.guarded_code(name, text, ctx)
             if not re.search(_SPAWNS, text):
                 continue
             mentioned = self.mentioned_programs(text)
@@ -815,6 +819,7 @@ class Analyser:
     # rules ------------------------------------------------------------------------------------
 
     def apply_rules(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        self.guard_paths(name, inv, ctx)
         facts = self.rules.facts(name)
         words = [Arg(w.value, w.raw) for w in inv.argv[1:]]
         for rule in self.rules.for_program(name):
@@ -909,6 +914,109 @@ class Analyser:
             if head.value is None or self.name_of(head, True) in self.known:
                 self.invoke(inv.replace(argv=args[i + 1 :], depth=inv.depth + 1, strip_version=True), ctx)
             return
+
+    # the guard's own paths, crane's code and the keyring (crane.guard.see.protected) ---------
+
+    def protect_path(self, path: str | None, removes: bool, program: str, text: str, cwd: str | None,
+                     ctx: Ctx) -> None:
+        if path is None:
+            return
+        why = protected.protected_write(path, cwd, self.config, removes=removes)
+        if why is not None:
+            self.add("external_write", "production", protected.RULE_PROTECTED, program, text, why, ctx)
+
+    def guard_paths(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """A file-writing program, or git, aimed at a protected path."""
+        if name not in protected.PATH_WRITERS:
+            return
+        words = [w.value for w in inv.argv[1:]]
+        if name == "git":
+            why = protected.git_protected(_git_positionals(words))
+            if why is not None:
+                self.add("external_write", "production", protected.RULE_PROTECTED, name, inv.text, why, ctx)
+            return
+        if name == "find":
+            if not any(w in ("-delete", "-fprint", "-fprint0", "-fprintf", "-fls") for w in words):
+                return
+            for value in words:
+                if value is None or value.startswith(("-", "(", "!")):
+                    break
+                self.protect_path(value, True, name, inv.text, inv.cwd, ctx)
+            return
+        positionals: list[str] = []
+        options: dict[str, list[str]] = {}
+        ended = False
+        for i, value in enumerate(words):
+            if value is None:
+                continue
+            if ended or not value.startswith("-") or value == "-":
+                positionals.append(value)
+            elif value == "--":
+                ended = True
+            elif value in ("-t", "--target-directory"):
+                options.setdefault(value, [])
+                if i + 1 < len(words) and words[i + 1] is not None:
+                    options[value].append(words[i + 1] or "")
+            elif value.startswith("--target-directory="):
+                options.setdefault("--target-directory", []).append(value.partition("=")[2])
+            elif value.startswith("--in-place") or (not value.startswith("--") and "i" in value[1:]):
+                options.setdefault("-i", [])  # `sed -i`, `perl -pi -e`
+        for path, removes in protected.written_operands(name, positionals, options):
+            self.protect_path(path, removes, name, inv.text, inv.cwd, ctx)
+
+    def guarded_code(self, name: str, code: str, ctx: Ctx) -> None:
+        """Inline code that loads crane, uses the keyring module, or writes a protected path."""
+        if protected.crane_code(code):
+            self.add("external_write", "production", protected.RULE_CRANE, name, code,
+                     "inline code loads crane's own modules (crane reads secrets)", ctx)
+        if protected.keyring_code(code):
+            self.add("external_write", "production", protected.RULE_KEYRING, name, code,
+                     "inline code uses the keyring module (where crane keeps credentials)", ctx)
+        why = protected.code_writes_protected(code, self.config)
+        if why is not None:
+            self.add("external_write", "production", protected.RULE_PROTECTED, name, code, why, ctx)
+
+    def crane_reached(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`python -m crane…`, or crane's own interpreter: crane's code, with what it can read."""
+        head = inv.argv[0].value or ""
+        args = [w.value for w in inv.argv[1:]]
+        module = next((args[i + 1] for i, v in enumerate(args[:-1]) if v == "-m"), None)
+        module = module or next((v[2:] for v in args if v is not None and v.startswith("-mcrane")), None)
+        if module is not None and (module == "crane" or module.startswith("crane.")):
+            self.add("external_write", "production", protected.RULE_CRANE, name, inv.text,
+                     f"runs crane's own module {module}", ctx)
+        elif protected.interpreter_of_crane(head, inv.cwd):
+            self.add("external_write", "production", protected.RULE_CRANE, name, inv.text,
+                     "runs crane's own interpreter", ctx)
+
+    def keyring_words(self, cmd: Command, ctx: Ctx) -> None:
+        """Any command naming a keyring file reads stored credentials."""
+        words = [*cmd.words, *(r.target for r in cmd.redirects if r.target is not None)]
+        for word in words:
+            if word.value is not None and protected.keyring_file(word.value):
+                self.add("external_write", "production", protected.RULE_KEYRING, "", cmd.text,
+                         f"{word.value} is a keyring file (where crane keeps credentials)", ctx)
+                return
+
+
+def _git_positionals(words: Sequence[str | None]) -> list[str]:
+    """git's words after its global options (`-C dir`, `-c k=v`, `--git-dir=…`)."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        value = words[i]
+        if value is None:
+            i += 1
+            continue
+        if not out and value in ("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env"):
+            i += 2
+            continue
+        if not out and value.startswith("-"):
+            i += 1
+            continue
+        out.append(value)
+        i += 1
+    return out
 
 
 def analyse_command(

@@ -60,7 +60,8 @@ RULE_TOOL_WRITE = "tool.write"
 RULE_MALFORMED = "tool.malformed"
 # Built-in tool names by their case-folded, stripped form: `bash`, `BASH` and `"Bash "` are Bash.
 _CANONICAL = {name.lower(): name for name in (*SHELL_TOOLS, *EDIT_TOOLS, *READ_TOOLS)}
-_EDITOR_WORDS = ("edit", "write", "patch", "notebook", "create", "delete", "move", "rename")
+# Gemini CLI's file tools are `write_file` and `replace`.
+_EDITOR_WORDS = ("edit", "write", "patch", "notebook", "create", "delete", "move", "rename", "replace")
 _PATH_FIELDS = ("file_path", "path", "notebook_path", "filePath")
 
 
@@ -83,12 +84,12 @@ def classify(
             return _malformed(tool_name, "no command string")
         return classify_command(command, cwd=cwd, config=config, environ=environ)
     if tool_name in EDIT_TOOLS:
-        return _local_edit(tool_name, tool_input)
+        return _local_edit(tool_name, tool_input, config, cwd)
     if tool_name.startswith("mcp__"):
         return classify_mcp(tool_name, tool_input, config)
     if tool_name in READ_TOOLS:
-        return _read(tool_name, "read-only tool")
-    return _unknown_tool(tool_name, tool_input, config)
+        return _keyring_read(tool_name, tool_input) or _read(tool_name, "read-only tool")
+    return _unknown_tool(tool_name, tool_input, config, cwd)
 
 
 def canonical_tool_name(tool_name: str) -> str:
@@ -176,11 +177,45 @@ def _strings(value: object) -> list[str]:
     return out
 
 
-def _local_edit(tool_name: str, tool_input: Mapping[str, Any]) -> Classification:
+def _local_edit(tool_name: str, tool_input: Mapping[str, Any], config: GuardConfig | None = None,
+                cwd: str | None = None) -> Classification:
     path = next((tool_input[f] for f in _PATH_FIELDS if isinstance(tool_input.get(f), str)), "")
     text = f"{tool_name} {path}".strip()
+    if config is not None:
+        from crane.guard.see.protected import RULE_PROTECTED, protected_write
+
+        for candidate in _edited_paths(tool_input):
+            why = protected_write(candidate, cwd, config, removes=True)
+            if why is not None:
+                return combine((Finding("external_write", "production", RULE_PROTECTED, tool_name, text, why),))
     finding = Finding("local_write", "local", RULE_FILE_EDIT, tool_name, text, "edits a file")
     return combine((finding,))
+
+
+def _edited_paths(tool_input: Mapping[str, Any]) -> list[str]:
+    """The paths a file tool writes: its path fields, and the files an `apply_patch`-style patch names."""
+    paths = [tool_input[f] for f in _PATH_FIELDS if isinstance(tool_input.get(f), str)]
+    for field in ("patch", "input", "diff"):
+        text = tool_input.get(field)
+        if isinstance(text, str) and "*** " in text:
+            import re
+
+            paths += re.findall(r"^\*\*\* (?:Add|Update|Delete) File: (.+?)\s*$", text, re.MULTILINE)
+            paths += re.findall(r"^\*\*\* Move to: (.+?)\s*$", text, re.MULTILINE)
+    return paths
+
+
+def _keyring_read(tool_name: str, tool_input: Mapping[str, Any]) -> Classification | None:
+    """Read/Grep/Glob of an OS keyring's files: the stored credentials (rule keyring.read)."""
+    from crane.guard.see.protected import RULE_KEYRING, keyring_file
+
+    for field in (*_PATH_FIELDS, "pattern", "glob"):
+        value = tool_input.get(field)
+        if isinstance(value, str) and keyring_file(value):
+            why = f"{value} is a keyring file (where crane keeps credentials)"
+            finding = Finding("external_write", "production", RULE_KEYRING, tool_name, f"{tool_name} {value}", why)
+            return combine((finding,))
+    return None
 
 
 def _read(tool_name: str, why: str) -> Classification:
@@ -193,11 +228,12 @@ def _malformed(tool_name: str, problem: str) -> Classification:
     return combine((finding,))
 
 
-def _unknown_tool(tool_name: str, tool_input: Mapping[str, Any], config: GuardConfig) -> Classification:
+def _unknown_tool(tool_name: str, tool_input: Mapping[str, Any], config: GuardConfig,
+                  cwd: str | None = None) -> Classification:
     lowered = tool_name.lower()
     has_path = any(isinstance(tool_input.get(f), str) for f in _PATH_FIELDS)
-    if has_path and any(word in lowered for word in _EDITOR_WORDS):
-        return _local_edit(tool_name, tool_input)
+    if (has_path or "patch" in lowered) and any(word in lowered for word in _EDITOR_WORDS):
+        return _local_edit(tool_name, tool_input, config, cwd)
     pattern = next((p for p in config.mcp_write_patterns if fnmatchcase(lowered, p.lower())), None)
     if pattern is None:
         return _read(tool_name, "unknown tool, not named like a write")
