@@ -239,3 +239,142 @@ def test_naming_the_production_worker_is_production_whatever_the_env(sub: str, e
         result = classify("Bash", {"command": f"wrangler {sub} {env} --name shop"}, cwd=root,
                           config=RESOURCE_CONFIG, environ={})
         assert (result.kind, result.target) == (X, PROD), result.reason
+
+
+# --- other deploy tools, data clients, storage and platform CLIs, raw sockets, HTTP variants ------
+
+TOOLS: list[tuple[str, str, str, str | None]] = [
+    ("pulumi up --stack payments-stack --yes", X, PROD, "pulumi.write"),
+    ("pulumi up -s production -y", X, PROD, "pulumi.write"),
+    ("pulumi up --stack dev", X, UNK, "pulumi.write"),
+    ("pulumi destroy -s payments-stack", X, PROD, "pulumi.write"),
+    ("pulumi config set --stack payments-stack key v", X, PROD, "pulumi.write"),
+    ("pulumi preview --stack payments-stack", R, LOCAL, None),
+    ("pulumi stack ls", R, LOCAL, None),
+    ("sst deploy --stage production", X, PROD, "sst.deploy"),
+    ("npx sst deploy --stage shop-live", X, PROD, "sst.deploy"),
+    ("sst deploy --stage alice", X, UNK, "sst.deploy"),
+    ("sst remove --stage production", X, PROD, "sst.deploy"),
+    ("serverless deploy --stage production", X, PROD, "serverless.deploy"),
+    ("sls deploy -s production", X, PROD, "serverless.deploy"),
+    ("npx serverless remove --stage dev", X, UNK, "serverless.deploy"),
+    ("serverless invoke local -f hello", R, LOCAL, None),
+    ("cdk deploy PaymentsStack payments-stack --require-approval never", X, PROD, "cdk.deploy"),
+    ("npx cdk destroy payments-stack --force", X, PROD, "cdk.deploy"),
+    ("cdk deploy DevStack", X, UNK, "cdk.deploy"),
+    ("cdk synth", R, LOCAL, None),
+    ("cdk diff payments-stack", R, LOCAL, None),
+    ("psql -h db.internal -d app -c 'DELETE FROM users'", X, UNK, "db.client"),
+    ("psql postgres://admin@orders-db.internal/orders -f migrate.sql", X, UNK, "db.client"),
+    ("psql -h orders-db -c 'DROP TABLE x'", X, PROD, "db.client"),
+    ("psql https://api.example.com", X, PROD, "db.client"),
+    ("psql -d production -c 'TRUNCATE t'", X, PROD, "db.client"),
+    ("psql --list", R, LOCAL, None),
+    ("mysql -h orders-db -e 'DROP DATABASE x'", X, PROD, "db.client"),
+    ("mariadb app < dump.sql", X, UNK, "db.client"),
+    ("mongosh mongodb://orders-db:27017/app --eval 'db.x.drop()'", X, PROD, "db.client"),
+    ("redis-cli -h cache.internal FLUSHALL", X, UNK, "db.client"),
+    ("redis-cli -h shop-prod DEL session:1", X, PROD, "db.client"),
+    ("redis-cli -h cache.internal GET k", R, LOCAL, None),
+    ("redis-cli ping", R, LOCAL, None),
+    ("rclone sync ./dist r2:cdn-prod-bucket", X, PROD, "storage.write"),
+    ("rclone copy ./a remote:bucket", X, UNK, "storage.write"),
+    ("rclone ls remote:bucket", R, LOCAL, None),
+    ("s5cmd cp 'dist/*' s3://cdn-prod-bucket/", X, PROD, "storage.write"),
+    ("s5cmd ls s3://b/", R, LOCAL, None),
+    ("gsutil cp a.txt gs://cdn-prod-bucket/a.txt", X, PROD, "storage.write"),
+    ("gsutil cp gs://b/a.txt .", R, LOCAL, None),
+    ("gsutil rm gs://b/a.txt", X, UNK, "storage.write"),
+    ("gsutil -m rsync -r dist gs://site", X, UNK, "storage.write"),
+    ("az storage blob upload -c web -f a.html --account-name shopprod", X, UNK, "az.write"),
+    ("az webapp deploy -g rg -n shop-live --src-path app.zip", X, PROD, "az.write"),
+    ("az group list", R, LOCAL, None),
+    ("heroku config:set A=1 -a shop-live", X, PROD, "heroku.write"),
+    ("heroku releases:rollback -a shop-live", X, PROD, "heroku.write"),
+    ("heroku ps:scale web=2 -a demo", X, UNK, "heroku.write"),
+    ("heroku run rails db:migrate --app shop-live", X, PROD, "heroku.write"),
+    ("heroku logs --tail -a shop-live", R, LOCAL, None),
+    ("heroku apps", R, LOCAL, None),
+    ("railway up --environment production", X, PROD, "railway.write"),
+    ("railway up", X, UNK, "railway.write"),
+    ("railway variables --set A=1 -e production", X, PROD, "railway.write"),
+    ("railway status", R, LOCAL, None),
+    ("doctl apps create-deployment shop-live", X, PROD, "doctl.write"),
+    ("doctl compute droplet delete web-1 --force", X, UNK, "doctl.write"),
+    ("doctl compute droplet list", R, LOCAL, None),
+    ("cloudflared tunnel route dns shop-live api.example.com", X, PROD, "cloudflared.write"),
+    ("cloudflared tunnel create dev-tunnel", X, UNK, "cloudflared.write"),
+    ("cloudflared tunnel list", R, LOCAL, None),
+    # --- raw sockets and other clients -------------------------------------------------------
+    ("printf 'POST /items HTTP/1.1\\r\\nHost: api.example.com\\r\\n\\r\\n' | nc api.example.com 443", X, PROD,
+     "socket.write"),
+    ("nc 203.0.113.7 80 < request.txt", X, UNK, "socket.write"),
+    ("nc localhost 8787 < request.txt", L, LOCAL, "socket.write"),
+    ("nc -z api.example.com 443", R, LOCAL, None),
+    ("nc -l 8080", R, LOCAL, None),
+    ("socat - TCP:api.example.com:443", X, PROD, "socket.write"),
+    ("socat - OPENSSL:api.example.com:443,verify=0 < req.txt", X, PROD, "socket.write"),
+    ("openssl s_client -connect api.example.com:443 -quiet < req.txt", X, PROD, "socket.write"),
+    ("openssl s_client -connect staging.example.com:443 < req.txt", X, STAG, "socket.write"),
+    ("openssl rand -hex 32", R, LOCAL, None),
+    ("telnet api.example.com 80", X, PROD, "socket.write"),
+    ("websocat wss://api.example.com/ws", X, PROD, "socket.write"),
+    ("grpcurl -d '{}' api.example.com:443 svc.Orders/Delete", X, PROD, "socket.write"),
+    ("curlie POST https://api.example.com/items a=1", X, PROD, "http.write"),
+    ("hurl --test deploy.hurl", X, UNK, "http.write"),
+    ("pwsh -Command 'Invoke-RestMethod -Method Post -Uri https://api.example.com/items -Body x'", X, PROD,
+     "http.write"),
+    ("wget --post-data a=1 https://{api,www}.example.com/items", X, PROD, "wget.write"),
+    # --- HTTP through variables, braces, config files, connection overrides ------------------------
+    ("U=https://api.example.com; curl -X POST $U/items", X, PROD, "curl.write"),
+    ("API=https://api.example.com curl -X DELETE \"$API/items/1\"", X, PROD, "curl.write"),
+    ("export U=https://staging.example.com && curl -d x \"${U}/items\"", X, STAG, "curl.write"),
+    ("curl -X POST https://{staging,api}.example.com/items", X, PROD, "curl.write"),
+    ("curl -X POST https://api.example.{com,org}/items", X, PROD, "curl.write"),
+    ("curl -X POST -H 'Host: api.example.com' http://203.0.113.5/items", X, PROD, "curl.write"),
+    ("curl -d x --connect-to staging.example.com:443:api.example.com:443 https://staging.example.com/i", X, PROD,
+     "curl.write"),
+    ("curl -d x --resolve api.example.com:443:203.0.113.5 https://api.example.com/i", X, PROD, "curl.write"),
+    ("curl -d x https://203.0.113.5/items", X, UNK, "curl.write"),
+    ("curl -K prod.curlrc", X, PROD, "curl.write"),
+    ("curl --config staging.curlrc", X, UNK, "curl.write"),
+    ("curl -K missing.curlrc https://example.org", X, UNK, "curl.write"),
+]
+
+
+@pytest.fixture(scope="module")
+def tooldir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("tools")
+    (root / "prod.curlrc").write_text('url = "https://api.example.com/items"\nrequest = "POST"\ndata = "a=1"\n')
+    (root / "staging.curlrc").write_text('url = "https://sandbox.example.org/items"\n-X POST\n')
+    return root
+
+
+@pytest.mark.parametrize(("command", "kind", "target", "rule"), TOOLS, ids=[c[0][:70] for c in TOOLS])
+def test_tools_corpus(tooldir: Path, command: str, kind: str, target: str, rule: str | None) -> None:
+    result = classify("Bash", {"command": command}, cwd=str(tooldir), config=RESOURCE_CONFIG, environ={})
+    assert (result.kind, result.target, result.rule) == (kind, target, rule), result.reason
+
+
+def test_tools_corpus_size() -> None:
+    assert len(TOOLS) >= 80
+
+
+SESSION_VARS = {"CRANE_INJECTED": "DATABASE_URL,REDIS_URL", "DATABASE_URL": "postgres://u:p@db/x",
+                "REDIS_URL": "redis://cache:6379", "CRANE_API_BASE": "https://staging.example.com"}
+
+
+@pytest.mark.parametrize(("command", "env", "target"), [
+    ('psql "$DATABASE_URL" -c "DELETE FROM t"', "dev", STAG),
+    ('psql "$DATABASE_URL" -c "DELETE FROM t"', "prod", PROD),
+    ("psql ${DATABASE_URL} -f m.sql", "dev", STAG),
+    ('redis-cli -u "$REDIS_URL" FLUSHDB', "dev", STAG),
+    ('curl -X POST "$CRANE_API_BASE/items"', "dev", STAG),
+    ('psql "$OTHER_URL" -c "DELETE FROM t"', "dev", UNK),
+    ('DATABASE_URL=postgres://prod-db/x psql "$DATABASE_URL" -c "DELETE FROM t"', "dev", UNK),
+    ('psql "$(cat url.txt)" -c "DELETE FROM t"', "dev", UNK),
+])
+def test_session_variables_are_the_session_environment(tooldir: Path, command: str, env: str, target: str) -> None:
+    config = RESOURCE_CONFIG.replace(env=env)
+    result = classify("Bash", {"command": command}, cwd=str(tooldir), config=config, environ=SESSION_VARS)
+    assert (result.kind, result.target) == (X, target), result.reason

@@ -30,7 +30,7 @@ import os
 import re
 
 from crane._record import Record
-from crane.guard.model import Finding
+from crane.guard.model import TARGET_RANK, Finding
 from crane.guard.rules.engine import Arg, RuleSet, Verdict, evaluate, httpie_parts
 from crane.guard.see import protected, scripts
 from crane.guard.see.prefilter import (
@@ -844,6 +844,7 @@ class Analyser:
             target, why = wrangler_target(verdict.args, env, inv.cwd, self.config, unseen=inv.extra_args)
         elif rule.target == "url":
             target, why = url_target(self.urls(verdict), self.config)
+            target, why = self.http_target(verdict, inv, target, why)
             if target == "local":
                 kind = "local_write"
         else:
@@ -859,6 +860,8 @@ class Analyser:
             mention = mentions_production(texts, self.config)
             if mention:
                 target, why = "production", mention
+            elif (session := self.session_target(verdict, inv)) is not None:
+                target, why = session
         self.add(kind, target, rule.name, name, inv.text, why, ctx)
 
     def urls(self, verdict: Verdict) -> list[str | None]:
@@ -866,7 +869,7 @@ class Analyser:
         if verdict.rule.check == "httpie":
             _, url, _ = httpie_parts(args)
             return [url.value] if url is not None else []
-        found = [a.value for a in args.positionals]
+        found = [a.value for a in args.positionals[len(verdict.rule.subcommand) :]]
         found += [a.value for a in args.values(verdict.rule.url_options)]
         return found
 
@@ -914,6 +917,78 @@ class Analyser:
             if head.value is None or self.name_of(head, True) in self.known:
                 self.invoke(inv.replace(argv=args[i + 1 :], depth=inv.depth + 1, strip_version=True), ctx)
             return
+
+    # HTTP and data-client targets the URL alone does not show ------------------------------
+
+    def http_target(self, verdict: Verdict, inv: Invocation, target: Target, why: str) -> tuple[Target, str]:
+        """URLs in variables, curl config files (`-K`) and connection overrides (`--connect-to`,
+        `--resolve`, a `Host:` header): production when they lead to the profile's production URLs."""
+        args = verdict.args
+        judged: list[tuple[Target, str]] = [(target, why)]
+        words = [*args.positionals[len(verdict.rule.subcommand) :], *args.values(verdict.rule.url_options)]
+        if any(a.value is None for a in words):
+            resolved = [a.value if a.value is not None else self.expand_variables(a.raw, inv) for a in words]
+            if verdict.rule.check != "httpie":
+                judged = [url_target(resolved, self.config)]
+        texts = [a.value or a.raw for a in args.values(_CONNECTION_OPTIONS)]
+        for config_file in args.values(("-K", "--config")):
+            text = self.read_file(Word(config_file.value, config_file.raw), inv.cwd) if config_file.value else None
+            texts.append(text if text is not None else "")
+        mention = mentions_production(texts, self.config) if texts else None
+        if mention:
+            judged.append(("production", f"{mention} (connection options or curl config)"))
+        best = max(judged, key=lambda t: TARGET_RANK[t[0]])
+        if best[0] == "unknown" and (session := self.session_target(verdict, inv)) is not None:
+            return session
+        return best
+
+    def expand_variables(self, raw: str, inv: Invocation) -> str | None:
+        """A word's value when its variables are known (set in this command, or inherited)."""
+        text = raw.strip("'\"") if raw[:1] == raw[-1:] and raw[:1] in "'\"" else raw
+        if "$(" in text or "`" in text:
+            return None
+        unknown = False
+
+        def value(match: re.Match[str]) -> str:
+            nonlocal unknown
+            name = match.group(1) or match.group(2)
+            values = inv.env.get(name)
+            if values is not None:
+                known = [v for v in values if v is not None and v != COMPUTED]
+                if len(known) == 1 and len(values) == 1:
+                    return known[0]
+                unknown = True
+                return ""
+            inherited = self.environ.get(name)
+            if inherited is None or inv.clear_env:
+                unknown = True
+                return ""
+            return inherited
+
+        result = _VARIABLE.sub(value, text)
+        return None if unknown else result
+
+    def session_target(self, verdict: Verdict, inv: Invocation) -> tuple[Target, str] | None:
+        """Arguments computed only from the session's own variables (crane's injected secrets,
+        `CRANE_*`): the write lands in the session's environment (`psql "$DATABASE_URL"`)."""
+        args = verdict.args
+        computed = [a.raw for a in args.positionals if a.value is None]
+        computed += [o.value.raw for o in args.options if o.value is not None and o.value.value is None]
+        if not computed:
+            return None
+        own = set(_injected_names(self.environ))
+        used: set[str] = set()
+        for raw in computed:
+            if "$(" in raw or "`" in raw:
+                return None
+            names = [m.group(1) or m.group(2) for m in _VARIABLE.finditer(raw)]
+            if not names or not all(n in own or n.startswith("CRANE_") for n in names):
+                return None
+            if any(n in inv.env for n in names):
+                return None  # reassigned in this command: not the session's value any more
+            used.update(names)
+        target: Target = "staging" if self.config.env == "dev" else "production"
+        return target, f"uses the session's own {', '.join(sorted(used))} ({target} session)"
 
     # the guard's own paths, crane's code and the keyring (crane.guard.see.protected) ---------
 
@@ -997,6 +1072,14 @@ class Analyser:
                 self.add("external_write", "production", protected.RULE_KEYRING, "", cmd.text,
                          f"{word.value} is a keyring file (where crane keeps credentials)", ctx)
                 return
+
+
+_CONNECTION_OPTIONS = ("--connect-to", "--resolve", "-H", "--header", "--url", "--proxy", "-x", "--preproxy")
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _injected_names(environ: Mapping[str, str]) -> list[str]:
+    return [n for n in re.split(r"[\s,:;]+", environ.get("CRANE_INJECTED", "")) if n]
 
 
 def _git_positionals(words: Sequence[str | None]) -> list[str]:
