@@ -41,7 +41,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from crane.guard.model import Target
     from crane.guard.rules.config import GuardConfig
     from crane.guard.rules.engine import RuleSet
 
@@ -86,7 +85,7 @@ def classify(
     if tool_name in EDIT_TOOLS:
         return _local_edit(tool_name, tool_input, config, cwd)
     if tool_name.startswith("mcp__"):
-        return classify_mcp(tool_name, tool_input, config)
+        return classify_mcp(tool_name, tool_input, config, cwd=cwd, environ=environ)
     if tool_name in READ_TOOLS:
         return _keyring_read(tool_name, tool_input) or _read(tool_name, "read-only tool")
     return _unknown_tool(tool_name, tool_input, config, cwd)
@@ -127,54 +126,14 @@ def classify_command(
     return combine(tuple(findings))
 
 
-def classify_mcp(tool_name: str, tool_input: Mapping[str, Any], config: GuardConfig) -> Classification:
-    parts = tool_name.split("__", 2)
-    server = parts[1] if len(parts) > 1 else ""
-    tool = parts[2] if len(parts) > 2 else ""
-    if _matches(server, tool, config.mcp_read_patterns):
-        return _read(tool_name, "MCP tool matches a read pattern")
-    pattern = _matches(server, tool, config.mcp_write_patterns)
-    if pattern is None:
-        return _read(tool_name, "MCP tool matches no write pattern")
-    from crane.guard.see.targets import mentions_production
+def classify_mcp(tool_name: str, tool_input: Mapping[str, Any], config: GuardConfig, *, cwd: str | None = None,
+                 environ: Mapping[str, str] | None = None) -> Classification:
+    """An MCP tool call, judged by its name and arguments (see `crane.guard.see.mcp`)."""
+    from crane.guard.rules.config import DEFAULT_MCP_WRITE_PATTERNS
+    from crane.guard.see import mcp
 
-    why = f"MCP tool matches write pattern {pattern!r}"
-    mention = mentions_production(_strings(tool_input), config)
-    target: Target = "production" if mention else "unknown"
-    why = f"{why}; {mention}" if mention else why
-    finding = Finding("external_write", target, RULE_MCP_WRITE, tool_name, tool_name, why)
-    return combine((finding,))
-
-
-def _matches(server: str, tool: str, patterns: tuple[str, ...]) -> str | None:
-    tool_l = tool.lower()
-    full = f"{server}__{tool}".lower()
-    for pattern in patterns:
-        p = pattern.lower()
-        if fnmatchcase(full if "__" in p else tool_l, p):
-            return pattern
-    return None
-
-
-def _strings(value: object) -> list[str]:
-    """Every string leaf of a JSON-like value, for production mentions.
-
-    Not capped: the value is already in memory, and a cap would let padding hide a mention.
-    """
-    out: list[str] = []
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            out.append(item)
-        elif isinstance(item, Mapping):
-            stack.extend(item.values())
-            out.extend(str(k) for k in item if isinstance(k, str))
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-        elif isinstance(item, int | float) and not isinstance(item, bool):
-            out.append(str(item))
-    return out
+    return mcp.classify_mcp(tool_name, tool_input, config, cwd=cwd, environ=environ,
+                            default_write_patterns=DEFAULT_MCP_WRITE_PATTERNS)
 
 
 def _local_edit(tool_name: str, tool_input: Mapping[str, Any], config: GuardConfig | None = None,
