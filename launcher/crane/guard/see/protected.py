@@ -41,21 +41,25 @@ _PROTECTED_FILES = ((".claude", "settings*.json"),)
 _GUARD_DIRS = (".claude", ".gemini", ".codex")
 
 # Where OS keyrings keep their data (any access reads stored credentials).
-_KEYRING_PATH = re.compile(
+_KEYRING_PATH = (
     r"(?:^|/)(?:\.local/share/keyrings|\.gnome2/keyrings|python_keyring|\.local/share/kwalletd|\.kde4?/share/apps/"
-    r"kwallet|Library/Keychains)(?:/|$)|\.keyring$|\.kwl$|\.keychain(?:-db)?$|(?:^|/)(?:crypted_pass|keyring_pass)\.cfg$",
-    re.IGNORECASE,
+    r"kwallet|Library/Keychains)(?:/|$)|\.keyring$|\.kwl$|\.keychain(?:-db)?$|(?:^|/)(?:crypted_pass|keyring_pass)\.cfg$"
 )
 # Inline code that writes files (Python, Node, Perl, Ruby, PHP, Deno, shell).
-_WRITE_VERBS = re.compile(
+_WRITE_VERBS = (
     r"write|unlink|remove|rename|replace|rmtree|copy|move|chmod|symlink|truncate|mkdir|rmdir|append|dump"
-    r"|open\s*\([^)]*['\"][wax+]|>>?|\brm\b|\bcp\b|\bmv\b|\bln\b|\btee\b|sed\s+-i",
-    re.IGNORECASE,
+    r"|open\s*\([^)]*['\"][wax+]|>>?|\brm\b|\bcp\b|\bmv\b|\bln\b|\btee\b|sed\s+-i"
 )
-_CRANE_CODE = re.compile(r"(?:^|[^\w.])(?:from\s+crane\b|import\s+crane\b|__import__\(\s*['\"]crane"
-                         r"|require\(\s*['\"]crane|importlib\.import_module\(\s*['\"]crane)")
-_KEYRING_CODE = re.compile(r"(?:^|[^\w.])(?:import\s+keyring\b|from\s+keyring\b|__import__\(\s*['\"]keyring"
-                           r"|keyring\.get_(?:password|credential)|import_module\(\s*['\"]keyring)")
+_CRANE_CODE = (r"(?:^|[^\w.])(?:from\s+crane\b|import\s+crane\b|__import__\(\s*['\"]crane"
+               r"|require\(\s*['\"]crane|importlib\.import_module\(\s*['\"]crane)")
+_KEYRING_CODE = (r"(?:^|[^\w.])(?:import\s+keyring\b|from\s+keyring\b|__import__\(\s*['\"]keyring"
+                 r"|keyring\.get_(?:password|credential)|import_module\(\s*['\"]keyring)")
+
+
+@lru_cache(maxsize=16)
+def _pattern(source: str, flags: int = 0) -> re.Pattern[str]:
+    """Patterns compiled on first use: the hook imports this module for Read calls too."""
+    return re.compile(source, flags)
 
 
 def crane_dirs(config: GuardConfig) -> tuple[str, ...]:
@@ -155,7 +159,7 @@ def _hooks_paths_of_dir(directory: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-_HOOKS_PATH = re.compile(r"^\s*hookspath\s*=\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+_HOOKS_PATH = r"(?im)^\s*hookspath\s*=\s*(.+?)\s*$"
 
 
 def _hooks_path_in(config_file: str, base: str) -> list[str]:
@@ -165,7 +169,7 @@ def _hooks_path_in(config_file: str, base: str) -> list[str]:
     except OSError:
         return []
     found = []
-    for match in _HOOKS_PATH.finditer(text):
+    for match in _pattern(_HOOKS_PATH).finditer(text):
         value = match.group(1).strip().strip('"')
         if value:
             full = os.path.expanduser(value)
@@ -175,13 +179,16 @@ def _hooks_path_in(config_file: str, base: str) -> list[str]:
 
 def keyring_file(text: str) -> bool:
     """Does this word name a file of an OS keyring (where crane keeps Infisical credentials)?"""
-    return bool(text) and _KEYRING_PATH.search(text.replace("\\", "/")) is not None
+    lowered = text.lower()
+    if not any(n in lowered for n in ("keyring", "keychain", "kwallet", "crypted_pass", "kwl")):
+        return False  # the cheap test first: Read and Bash calls pass here
+    return _pattern(_KEYRING_PATH, re.IGNORECASE).search(text.replace("\\", "/")) is not None
 
 
 def code_writes_protected(code: str, config: GuardConfig) -> str | None:
     """Inline code that writes files and names a protected path (in pieces too:
     `os.path.join(home, ".claude", "settings.json")`): why, or None. Deliberately broad."""
-    if not _WRITE_VERBS.search(code):
+    if not _pattern(_WRITE_VERBS, re.IGNORECASE).search(code):
         return None
     lowered = code.lower()
     for needles, what in _CODE_MENTIONS:
@@ -208,12 +215,12 @@ _CODE_MENTIONS = (
 
 def crane_code(code: str) -> bool:
     """Inline code that loads crane's own modules (`from crane...`, `import crane`)."""
-    return _CRANE_CODE.search(code) is not None
+    return "crane" in code and _pattern(_CRANE_CODE).search(code) is not None
 
 
 def keyring_code(code: str) -> bool:
     """Inline code that uses Python's keyring module (crane keeps Infisical credentials there)."""
-    return _KEYRING_CODE.search(code) is not None
+    return "keyring" in code and _pattern(_KEYRING_CODE).search(code) is not None
 
 
 def interpreter_of_crane(program: str, cwd: str | None) -> bool:
