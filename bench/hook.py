@@ -11,7 +11,8 @@ kind of stdin and runs in the same interleaved rounds (each round runs every cas
 rotated order), so machine noise hits all rows alike. Medians; p25/p75 show the spread.
 
 Session: CRANE_ENV=dev (staging), a fixed CRANE_RUN_ID, a temporary CRANE_STATE_DIR and TMPDIR,
-and CRANE_PROFILE pointing at a small profile with production URLs, as `crane launch` sets it.
+CRANE_PROFILE pointing at a small profile with production URLs, and 12 injected secrets
+(CRANE_INJECTED, so redaction has work to do), as `crane launch` sets it.
 
 Targets (issue): everyday commands at most 2.0x bare `python -c pass`; writes that need the full
 parse at most 3.5x. Then:
@@ -68,6 +69,7 @@ CONCURRENT_WRITES = (
     "bash -c 'cd app && npx wrangler deploy'",
     "curl -X POST https://api.bench.example/items/{i}",
 )
+INJECTED_SECRETS = {f"BENCH_SECRET_{i}": f"b{i}$q\"w'\\x-{i:03d}-Zk81pQ0vLm3n" for i in range(12)}
 EVERYDAY_TARGET = 2.0
 WRITE_TARGET = 3.5
 
@@ -396,6 +398,10 @@ def main() -> int:
             XDG_CACHE_HOME=str(tmp / "cache"),
             TMPDIR=str(tmp / "tmp"),  # where alerts go when the state dir cannot be written
         )
+        # As `crane launch` sets them: the injected secrets' names and values, so every audited
+        # call pays for redacting them (generated passwords with quotes, `$` and backslashes).
+        env.update(INJECTED_SECRETS)
+        env["CRANE_INJECTED"] = ",".join(INJECTED_SECRETS)
         check = subprocess.run([python, "-I", "-c", "import crane.guard.run.hook"], env=env, capture_output=True,
                                timeout=TIMEOUT, check=False)
         if check.returncode != 0:
