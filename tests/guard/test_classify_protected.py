@@ -33,6 +33,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     (project / ".claude" / "settings.json").write_text("{}")
     (project / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
     (project / ".git" / "config").write_text("[core]\n\tbare = false\n\thooksPath = .githooks\n")
+    odd = root / "odd"  # a hooksPath of the project root must not protect every file
+    (odd / ".git").mkdir(parents=True)
+    (odd / ".git" / "config").write_text("[core]\n\thooksPath = .\n")
     plain = root / "plain"
     (plain / "src").mkdir(parents=True)
     state = root / "state"
@@ -40,7 +43,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     profiles = root / "profiles"
     profiles.mkdir()
     (profiles / "demo.toml").write_text("")
-    return {"project": project, "plain": plain, "state": state, "profile": profiles / "demo.toml"}
+    return {"project": project, "plain": plain, "state": state, "profile": profiles / "demo.toml", "odd": odd}
 
 
 def config(world: dict[str, Path]) -> Any:
@@ -138,6 +141,8 @@ BASH: list[tuple[str, str, str, str | None, str]] = [
     ("python3 -c \"print('crane')\"", R, LOCAL, None, "plain"),
     ("grep -rn 'from crane' launcher", R, LOCAL, None, "plain"),
     ("python3 -m pytest -q", R, LOCAL, None, "plain"),
+    ("echo x > src/app.ts", L, LOCAL, "shell.redirect", "odd"),
+    ("echo x > .git/hooks/pre-commit", X, PROD, P, "odd"),
 ]
 
 

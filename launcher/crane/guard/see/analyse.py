@@ -926,10 +926,12 @@ class Analyser:
         args = verdict.args
         judged: list[tuple[Target, str]] = [(target, why)]
         words = [*args.positionals[len(verdict.rule.subcommand) :], *args.values(verdict.rule.url_options)]
+        if verdict.rule.check == "httpie":
+            url = httpie_parts(args)[1]
+            words = [url] if url is not None else []
         if any(a.value is None for a in words):
             resolved = [a.value if a.value is not None else self.expand_variables(a.raw, inv) for a in words]
-            if verdict.rule.check != "httpie":
-                judged = [url_target(resolved, self.config)]
+            judged = [url_target(resolved, self.config)]
         texts = [a.value or a.raw for a in args.values(_CONNECTION_OPTIONS)]
         for config_file in args.values(("-K", "--config")):
             text = self.read_file(Word(config_file.value, config_file.raw), inv.cwd) if config_file.value else None

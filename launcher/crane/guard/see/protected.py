@@ -173,7 +173,11 @@ def _hooks_path_in(config_file: str, base: str) -> list[str]:
         value = match.group(1).strip().strip('"')
         if value:
             full = os.path.expanduser(value)
-            found.append(os.path.realpath(full if os.path.isabs(full) else os.path.join(base, full)))
+            resolved = os.path.realpath(full if os.path.isabs(full) else os.path.join(base, full))
+            root = os.path.realpath(base)
+            if resolved == root or root.startswith(resolved.rstrip(os.sep) + os.sep):
+                continue  # a "hooks directory" holding the whole project would protect every file
+            found.append(resolved)
     return found
 
 
