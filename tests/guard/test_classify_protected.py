@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crane.guard.model import Classification
 from crane.guard.run.decide import decide
@@ -216,3 +218,32 @@ def test_denied_in_every_mode(world: dict[str, Path], mode: dict[str, Any]) -> N
 
 def test_corpus_size() -> None:
     assert len(BASH) + len(TOOLS) >= 90
+
+
+DIRS = st.lists(st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True), max_size=3).map("/".join)
+WRITERS = st.sampled_from(["echo x > {p}", "echo x >> {p}", "cp a.txt {p}", "tee {p} < /dev/null", "rm -f {p}",
+                           "sed -i s/a/b/ {p}", "chmod 600 {p}", "touch {p}", "ln -sf /tmp/x {p}",
+                           "bash -c 'echo x > {p}'", "mv a.txt {p}", "install a.txt {p}", "truncate -s0 {p}"])
+PROTECTED = st.sampled_from([".claude/settings.json", ".claude/settings.local.json", ".gemini/settings.json",
+                             ".codex/config.toml", ".git/hooks/pre-commit", ".git/config", ".husky/pre-push"])
+ORDINARY = st.sampled_from([".claude/notes.md", "settings.json", "src/.git-keep", "hooks/pre-commit",
+                            ".github/workflows/ci.yml", "config", ".gitconfig.example", "husky.txt"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(DIRS, WRITERS, PROTECTED)
+def test_property_protected_writes_are_denied_anywhere(world: dict[str, Path], prefix: str, writer: str,
+                                                       path: str) -> None:
+    full = f"{prefix}/{path}" if prefix else path
+    result = classify("Bash", {"command": writer.format(p=full)}, cwd=str(world["plain"]), config=config(world),
+                      environ={})
+    assert result.rule == P and (result.kind, result.target) == (X, PROD), result.reason
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(DIRS, WRITERS, ORDINARY)
+def test_property_ordinary_writes_stay_local(world: dict[str, Path], prefix: str, writer: str, path: str) -> None:
+    full = f"{prefix}/{path}" if prefix else path
+    result = classify("Bash", {"command": writer.format(p=full)}, cwd=str(world["plain"]), config=config(world),
+                      environ={})
+    assert result.kind == L and result.rule != P, result.reason
