@@ -143,6 +143,9 @@ BASH: list[tuple[str, str, str, str | None, str]] = [
     ("python3 -c \"print('crane')\"", R, LOCAL, None, "plain"),
     ("grep -rn 'from crane' launcher", R, LOCAL, None, "plain"),
     ("python3 -m pytest -q", R, LOCAL, None, "plain"),
+    ("echo x > $HOME/.claude/settings.json", X, PROD, P, "plain"),
+    ("echo x | tee -a \"${HOME}/.claude/settings.local.json\"", X, PROD, P, "plain"),
+    ("cp hook \"$(git rev-parse --git-dir)/hooks/pre-commit\"", X, PROD, P, "project"),
     ("echo x > src/app.ts", L, LOCAL, "shell.redirect", "odd"),
     ("echo x > .git/hooks/pre-commit", X, PROD, P, "odd"),
 ]
@@ -162,11 +165,11 @@ def test_protected_corpus(world: dict[str, Path], command: str, kind: str, targe
 
 @pytest.mark.parametrize("command", [
     "echo x > {state}/audit.jsonl", "rm -rf {state}", "cp evil.toml {profile}", "mv {state} /tmp/gone",
-    "sqlite3 {state}/state.db 'x' > {state}/y", "rm -rf {state}/..",
+    "sqlite3 {state}/state.db 'x' > {state}/y", "rm -rf {state}/..", "echo x > \"$STATE/audit.jsonl\"",
 ])
 def test_crane_state_and_profile(world: dict[str, Path], command: str) -> None:
     result = classify("Bash", {"command": _materialise(command, world)}, cwd=str(world["plain"]),
-                      config=config(world), environ={})
+                      config=config(world), environ={"STATE": str(world["state"])})
     assert (result.kind, result.target, result.rule) == (X, PROD, P), result.reason
 
 

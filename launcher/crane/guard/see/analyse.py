@@ -302,7 +302,7 @@ class Analyser:
             if value is not None and value.startswith(HARMLESS_DEVICES):
                 continue
             self.add("local_write", "local", RULE_REDIRECT, "", cmd.text, f"writes {target.raw}", ctx)
-            self.protect_path(target.value, False, "", cmd.text, ctx.cwd, ctx)
+            self.protect_path(self.path_text(target), False, "", cmd.text, ctx.cwd, ctx)
             self.remember_write(target, redirect.op, cmd, ctx)
         return own
 
@@ -1006,7 +1006,7 @@ class Analyser:
         """A file-writing program, or git, aimed at a protected path."""
         if name not in protected.PATH_WRITERS:
             return
-        words = [w.value for w in inv.argv[1:]]
+        words = [self.path_text(w) for w in inv.argv[1:]]
         if name == "git":
             why = protected.git_protected(_git_positionals(words))
             if why is not None:
@@ -1040,6 +1040,23 @@ class Analyser:
                 options.setdefault("-i", [])  # `sed -i`, `perl -pi -e`
         for path, removes in protected.written_operands(name, positionals, options):
             self.protect_path(path, removes, name, inv.text, inv.cwd, ctx)
+
+    def path_text(self, word: Word) -> str | None:
+        """A word's value; when computed, its text with inherited variables filled in
+        (`$HOME/.claude/settings.json`), or as written, which still shows protected names."""
+        if word.value is not None:
+            return word.value
+        raw = word.raw
+        if len(raw) > 1 and raw[0] == raw[-1] and raw[0] in "'\"":
+            raw = raw[1:-1]
+        if "$(" in raw or "`" in raw:
+            return raw
+
+        def value(match: re.Match[str]) -> str:
+            found = self.environ.get(match.group(1) or match.group(2))
+            return found if found is not None else match.group(0)
+
+        return _VARIABLE.sub(value, raw)
 
     def guarded_code(self, name: str, code: str, ctx: Ctx) -> None:
         """Inline code that loads crane, uses the keyring module, or writes a protected path."""

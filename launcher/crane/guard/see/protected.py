@@ -34,6 +34,13 @@ RULE_KEYRING = "keyring.read"
 RULE_CRANE = "crane.secrets"
 MAX_GITCONFIG_BYTES = 256 * 1024
 
+GIT_HOOKS = frozenset({
+    "applypatch-msg", "pre-applypatch", "post-applypatch", "pre-commit", "pre-merge-commit", "prepare-commit-msg",
+    "commit-msg", "post-commit", "pre-rebase", "post-checkout", "post-merge", "pre-push", "pre-receive", "update",
+    "proc-receive", "post-receive", "post-update", "reference-transaction", "push-to-checkout", "pre-auto-gc",
+    "post-rewrite", "sendemail-validate", "fsmonitor-watchman", "p4-changelist", "p4-prepare-changelist",
+    "p4-post-changelist", "p4-pre-submit", "post-index-change",
+})
 # Directories (by name) whose every file is protected, and (directory, file glob) pairs.
 _PROTECTED_DIRS = (".gemini", ".codex", ".husky")
 _PROTECTED_FILES = ((".claude", "settings*.json"),)
@@ -102,6 +109,8 @@ def protected_write(text: str, cwd: str | None, config: GuardConfig, *, removes:
     why = _by_name(parts)
     if why is not None:
         return why
+    if ("$" in text or "`" in text) and len(parts) >= 2 and parts[-2] == "hooks" and parts[-1] in GIT_HOOKS:
+        return f"{text} is a git hook in a directory computed at run time"
     path = absolute(text, cwd)
     if path is None:
         return None
