@@ -16,6 +16,7 @@ the environment:
 - a Pages deploy to the production branch (`[guard] pages_production_branch`, default `main`),
   or with no `--branch` from a checkout of that branch or outside git (wrangler then deploys to
   the production branch);
+- a resource name computed at run time (`--name "$N"`, `d1 delete "$DB"`; creating one is not);
 - a config the guard cannot read (too large, unparsable) or a redirect to a generated config
   (`.wrangler/deploy/config.json`, which bakes in one environment and overrides `--env`): for
   writes whose environment comes from the config, production.
@@ -187,6 +188,17 @@ def wrangler_production(
             why = f"{os.path.basename(path)} cannot be read (too large or unparsable): assumed production"
             return "production", why
     words = named_words(rule, args)
+    computed = []
+    for arg in (*args.positionals[len(rule.subcommand) :], *args.values(NAME_OPTIONS)):
+        if arg.value is not None:
+            continue
+        head = arg.raw.lstrip("'\"").split("/", 1)[0]
+        if "/" in arg.raw and head and not any(c in head for c in "$`'\"\\"):
+            words.append(head)  # `"bucket/$KEY"`: the bucket is fixed
+        else:
+            computed.append(arg.raw)
+    if computed and not any(a.value == "create" for a in args.positionals):
+        return "production", f"resource name {computed[0]} computed at run time: assumed production"
     mention = profile_mention(words, config)
     if mention:
         return "production", mention
