@@ -932,10 +932,13 @@ class Analyser:
         if any(a.value is None for a in words):
             resolved = [a.value if a.value is not None else self.expand_variables(a.raw, inv) for a in words]
             judged = [url_target(resolved, self.config)]
-        texts = [a.value or a.raw for a in args.values(_CONNECTION_OPTIONS)]
-        for config_file in args.values(("-K", "--config")):
-            text = self.read_file(Word(config_file.value, config_file.raw), inv.cwd) if config_file.value else None
-            texts.append(text if text is not None else "")
+        # Exact option names (no fnmatch patterns to compile on the hook's path).
+        texts = [o.value.value or o.value.raw for o in args.options if o.name in _CONNECTION_OPTIONS and o.value]
+        for option in args.options:
+            if option.name in ("-K", "--config") and option.value is not None:
+                config_file = option.value
+                text = self.read_file(Word(config_file.value, config_file.raw), inv.cwd) if config_file.value else None
+                texts.append(text if text is not None else "")
         mention = mentions_production(texts, self.config) if texts else None
         if mention:
             judged.append(("production", f"{mention} (connection options or curl config)"))
@@ -967,7 +970,7 @@ class Analyser:
                 return ""
             return inherited
 
-        result = _VARIABLE.sub(value, text)
+        result = _variable().sub(value, text)
         return None if unknown else result
 
     def session_target(self, verdict: Verdict, inv: Invocation) -> tuple[Target, str] | None:
@@ -983,7 +986,7 @@ class Analyser:
         for raw in computed:
             if "$(" in raw or "`" in raw:
                 return None
-            names = [m.group(1) or m.group(2) for m in _VARIABLE.finditer(raw)]
+            names = [m.group(1) or m.group(2) for m in _variable().finditer(raw)]
             if not names or not all(n in own or n.startswith("CRANE_") for n in names):
                 return None
             if any(n in inv.env for n in names):
@@ -1056,7 +1059,7 @@ class Analyser:
             found = self.environ.get(match.group(1) or match.group(2))
             return found if found is not None else match.group(0)
 
-        return _VARIABLE.sub(value, raw)
+        return _variable().sub(value, raw) if "$" in raw else raw
 
     def guarded_code(self, name: str, code: str, ctx: Ctx) -> None:
         """Inline code that loads crane, uses the keyring module, or writes a protected path."""
@@ -1094,7 +1097,12 @@ class Analyser:
 
 
 _CONNECTION_OPTIONS = ("--connect-to", "--resolve", "-H", "--header", "--url", "--proxy", "-x", "--preproxy")
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_VARIABLE = r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)"
+
+
+def _variable() -> re.Pattern[str]:
+    """`$NAME` / `${NAME}` (compiled on first use: most commands have no computed words)."""
+    return re.compile(_VARIABLE)  # the re module caches it
 
 
 def _injected_names(environ: Mapping[str, str]) -> list[str]:

@@ -156,6 +156,8 @@ MAX_BRACE_EXPANSIONS = 64
 def expand_braces(text: str) -> list[str]:
     """The words a brace expansion makes (`https://{api,www}.x.com` -> two), bounded; `{a..c}`
     sequences and unmatched braces are left as written."""
+    if "{" not in text or "," not in text:
+        return [text]
     results = [text]
     for _ in range(8):
         expanded: list[str] = []
