@@ -39,7 +39,11 @@ CASES: list[tuple[str, dict[str, Any], str, str, str | None]] = [
     ("mcp__stripe__refund", {"charge": "ch_1"}, X, UNK, W),
     ("mcp__x__frobnicate", {}, X, UNK, W),  # not named like a read: a write
     ("mcp__db__get_and_delete", {}, X, UNK, W),
-    ("mcp__cloudflare__d1_database_query", {"sql": "SELECT 1"}, X, UNK, W),
+    ("mcp__cloudflare__d1_database_query", {"sql": "SELECT 1"}, R, LOCAL, None),
+    ("mcp__cloudflare__d1_database_query", {"sql": "SELECT 1; DELETE FROM t"}, X, UNK, W),
+    ("mcp__postgres__query", {"sql": "select * from users where id = 1"}, R, LOCAL, None),
+    ("mcp__postgres__query", {"sql": "WITH x AS (DELETE FROM t RETURNING *) SELECT * FROM x"}, X, UNK, W),
+    ("mcp__db__execute_sql", {"sql": "SELECT 1"}, X, UNK, W),
     ("mcp__slack__postMessage", {"channel": "c"}, X, UNK, W),
     # --- production mentions, URLs and methods -----------------------------------------------------
     ("mcp__cf__kv_put", {"env": "production", "key": "k"}, X, PROD, W),

@@ -100,6 +100,8 @@ def classify_mcp(
     custom = config.mcp_write_patterns != default_write_patterns
     pattern = _matches(server, tool, config.mcp_write_patterns) if custom else None
     write = pattern is not None or not reads_as_read(tool)
+    if write and pattern is None and _read_only_query(tool, tool_input):
+        write = False  # a query tool given one read-only SELECT
     why = (f"MCP tool matches write pattern {pattern!r}" if pattern else
            "MCP tool not named like a read" if write else "MCP tool named like a read")
     leaves = strings(tool_input)
@@ -152,6 +154,23 @@ def classify_mcp(
     else:
         findings.append(Finding("read", "local", None, tool_name, summary, why))
     return combine(tuple(findings))
+
+
+SQL_KEYS = ("sql", "query", "statement", "command")
+
+
+def _read_only_query(tool: str, tool_input: Mapping[str, Any]) -> bool:
+    """A tool whose only writing word is query/sql, given one read-only SELECT (as `wrangler d1
+    execute --command` is judged)."""
+    writes = {w for w in name_words(tool) if w in WRITE_WORDS}
+    if not writes or not writes <= {"query", "sql"}:
+        return False
+    sqls = [v for v in _values(tool_input, SQL_KEYS) if isinstance(v, str)]
+    if len(sqls) != 1 or len(strings(tool_input)) > 8:
+        return False
+    from crane.guard.rules.engine import Arg, Option, ParsedArgs, read_only_sql
+
+    return read_only_sql(ParsedArgs((Option("--command", Arg(sqls[0], sqls[0])),), (), False))
 
 
 def production_mention(leaves: list[str], config: GuardConfig, cwd: str | None) -> str | None:
