@@ -9,14 +9,16 @@ Policy by tool:
   with tree-sitter-bash. PowerShell text goes through the same bash analysis: constructs bash
   cannot read become "cannot parse command" (an external write), which errs on the safe side.
 - `Write`, `Edit`, `MultiEdit`, `NotebookEdit`: a local write (rule `file.edit`).
-- MCP tools `mcp__<server>__<tool>`: `guard.mcp_read_patterns` win, then
-  `guard.mcp_write_patterns` make it an external write (rule `mcp.write`) with an unknown target,
-  production when its arguments name a production environment or URL; otherwise a read.
-  Patterns are fnmatch, case-insensitive, on the tool part (or on `server__tool` when the pattern
-  contains `__`).
-- Known read-only tools (Read, Grep, Glob, WebFetch, WebSearch, Task, TodoWrite, ...): a read.
+- `Write`, `Edit`, ... on a protected path (`.claude/settings*.json`, `.git/hooks/`, crane's state,
+  ...): `guard.protected-path`, denied in every mode (`crane.guard.see.protected`).
+- MCP tools `mcp__<server>__<tool>`: an external write (rule `mcp.write`) unless the name reads as
+  a read; command-like arguments are analysed as shell, URLs/methods as HTTP, production resource
+  ids and mentions make it production (`crane.guard.see.mcp`). `guard.mcp_read_patterns` win.
+- Known read-only tools (Read, Grep, Glob, WebFetch, WebSearch, Task, TodoWrite, ...): a read;
+  Read/Grep/Glob of an OS keyring file is `keyring.read`.
 - Any other tool name: a tool that carries a file path and is named like an editor
-  (edit/write/patch/notebook/create/delete/move/rename) is a local write; one whose name matches
+  (edit/write/patch/notebook/create/delete/move/rename/replace) is a local write (protected paths
+  as above); one whose name matches
   the MCP write patterns is an external write with an unknown target; otherwise a read. New
   built-in tools should be added to the lists below when they appear.
 - Malformed input (a Bash call without a string command) is an external write with an unknown
