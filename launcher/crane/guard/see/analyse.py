@@ -151,6 +151,11 @@ class Invocation(Record):
                   strip_version=strip_version, depth=depth)
 
 
+# `cd` operands that are computed but knowable (see Analyser.known_path).
+_KNOWN_DIR = re.compile(
+    r'"?(?P<head>\$\(git rev-parse --show-toplevel\)|\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*\})'
+    r'(?P<rest>/[A-Za-z0-9_./-]*)?"?'
+)
 # `${NAME:=value}` / `${NAME=value}` assign NAME while expanding.
 _ASSIGNING_EXPANSION = re.compile(r"\$\{[!#]?[A-Za-z_][A-Za-z0-9_]*(?:\[[^]]*\])?:?=")
 
@@ -171,6 +176,43 @@ _CONTAINER_VALUE_OPTIONS = frozenset({
 })
 
 
+# Programs whose options yargs parses: `--e x` is `-e x`, `--dryRun` is `--dry-run`.
+YARGS_PROGRAMS = frozenset({"wrangler"})
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def yargs_words(words: Sequence[Arg]) -> list[Arg]:
+    """Options as yargs reads them, in the spelling the rules use (the raw text is kept)."""
+    out: list[Arg] = []
+    ended = False
+    for word in words:
+        value = word.value
+        if ended or value is None or not value.startswith("--") or value == "--":
+            ended = ended or value == "--"
+            out.append(word)
+            continue
+        name, eq, inline = value.partition("=")
+        # `--e` is the alias `-e`; `--dryRun` is `--dry-run`
+        name = name[1:] if len(name) == 3 else _CAMEL.sub(lambda m: "-" + m.group(1).lower(), name)
+        out.append(Arg(name + eq + inline, word.raw))
+    return out
+
+
+def _replace_strings(argv: Sequence[Word]) -> tuple[str, ...]:
+    """What xargs/parallel replace in the command's words: `{}` (and parallel's `{.}`, `{1}`, …),
+    or the string given to `-I`/`--replace`."""
+    found = ["{}", "{.}", "{/}", "{//}", "{/.}", "{#}", "{%}"] + [f"{{{n}}}" for n in range(1, 10)]
+    for i, word in enumerate(argv):
+        value = word.value or ""
+        if value in ("-I", "--replace") and i + 1 < len(argv) and argv[i + 1].value:
+            found.append(argv[i + 1].value or "{}")
+        elif value.startswith("-I") and len(value) > 2:
+            found.append(value[2:])
+        elif value.startswith(("--replace=", "-i")) and "=" in value or value.startswith("-i") and len(value) > 2:
+            found.append(value.split("=", 1)[-1] if "=" in value else value[2:])
+    return tuple(found)
+
+
 def program_name(value: str, strip_version: bool = False) -> str:
     base = command_basename(value)
     return command_basename(strip_package_version(base)) if strip_version else base
@@ -187,6 +229,9 @@ class Analyser:
         self.known = sensitive_programs(rules.program_names)
         self.rule_programs = rules.program_names
         self.handlers = self._handlers()
+        self.functions: dict[str, Block] = {}  # shell functions defined so far (by name)
+        self.aliases: dict[str, str] = {}  # aliases defined so far: name -> replacement text
+        self.active: set[str] = set()  # functions and aliases being expanded (no endless recursion)
 
     # texts and statements --------------------------------------------------------------------
 
@@ -217,6 +262,8 @@ class Analyser:
             self.block(stmt, ctx, stdin)
 
     def block(self, block: Block, ctx: Ctx, stdin: Input | None) -> None:
+        if block.function:
+            self.functions[block.function] = block
         if block.redirects:
             stdin = self.redirects(Command((), (), block.redirects, ""), ctx) or stdin
         inner = ctx if block.scope == "sequence" else ctx.child()
@@ -362,8 +409,13 @@ class Analyser:
         self.findings.append(Finding(kind, target, rule, program, text.strip()[:500], why))
 
     def problem(self, problem: Problem, ctx: Ctx) -> None:
-        rule = RULE_TOO_COMPLEX if problem.reason == TOO_COMPLEX else RULE_PARSE_ERROR
-        self.unknowable(problem.text, problem.reason, rule, "", ctx)
+        if problem.reason == TOO_COMPLEX:
+            # Past a cap the rest is unseen, and what it does may depend on anything set so far
+            # (`export CLOUDFLARE_ENV=…` earlier): the safe side is production.
+            why = f"{TOO_COMPLEX}: assumed production"
+            self.add("external_write", "production", RULE_TOO_COMPLEX, "", problem.text, why, ctx)
+            return
+        self.unknowable(problem.text, problem.reason, RULE_PARSE_ERROR, "", ctx)
 
     def unknowable(self, text: str, reason: str, rule: str, program: str, ctx: Ctx) -> None:
         """An external write we cannot see into: unknown target, production if the text names it.
@@ -388,6 +440,10 @@ class Analyser:
             if not inv.argv:
                 return
             head = inv.argv[0]
+            if head.value is None and inv.extra_args:
+                why = "program supplied at run time (xargs, parallel, -exec): assumed production"
+                self.add("external_write", "production", RULE_COMPUTED, head.raw, inv.text, why, ctx)
+                return
             if head.value is None:
                 self.unknowable(inv.text, "program name computed at run time", RULE_COMPUTED, head.raw, ctx)
                 return
@@ -415,8 +471,16 @@ class Analyser:
     def dispatch(self, name: str, inv: Invocation, ctx: Ctx) -> Invocation | None:
         """Handle `inv` whose program is `name`; return the wrapped command if there is one."""
         args = inv.argv[1:]
+        head = inv.argv[0]
+        if head.value in self.aliases and head.value not in self.active and head.raw == head.value:
+            self.expand_alias(head.value, inv, ctx)
+            return None
+        if head.value in self.functions and head.value not in self.active:
+            # The function body runs with this call's variables (`CLOUDFLARE_ENV=production f`);
+            # a program of the same name is judged too (`command` may bypass the function).
+            self.call_function(head.value, inv, ctx)
         if name in ("cd", "pushd", "popd", "chdir"):
-            self.change_directory(name, args, ctx)
+            self.change_directory(name, args, ctx, inv.env)
             return None
         if name == "env":
             return self.unwrapped(inv, unwrap_env(args), ctx)
@@ -435,8 +499,8 @@ class Analyser:
             self.dynamic_assignment(name, inv, ctx)
         if name in INTERPRETERS:
             self.inline_code(name, inv, ctx)
-        head = inv.argv[0].value or ""
-        if "/" in head and head.endswith(SCRIPT_SUFFIXES):
+        path = inv.argv[0].value or ""
+        if "/" in path and path.endswith(SCRIPT_SUFFIXES):
             self.script_file(inv.argv[0], inv, ctx, same_shell=False)
             return None
         self.apply_rules(name, inv, ctx)
@@ -464,7 +528,10 @@ class Analyser:
         table["trap"] = self.trap
         return table
 
-    def change_directory(self, name: str, args: Sequence[Word], ctx: Ctx) -> None:
+    def change_directory(self, name: str, args: Sequence[Word], ctx: Ctx, env: Mapping[str, frozenset[str | None]]
+                         ) -> None:
+        """Follow `cd`; where it cannot be known (`cd -`, `popd`, a computed or globbed path, a
+        relative path with CDPATH set) the location becomes unknown (None)."""
         operands = [w for w in args if not (w.value or "").startswith("-") or w.value == "-"]
         if name == "popd" or (operands and operands[0].value == "-"):
             ctx.cwd = None
@@ -474,10 +541,38 @@ class Analyser:
             ctx.cwd = home if name != "pushd" else ctx.cwd
             return
         word = operands[0]
-        if word.value is None or ctx.cwd is None and not os.path.isabs(os.path.expanduser(word.value)):
+        value = word.value if word.value is not None else self.known_path(word.raw, ctx.cwd, env)
+        if value is None or word.glob or ctx.cwd is None and not os.path.isabs(os.path.expanduser(value)):
             ctx.cwd = None
             return
-        ctx.cwd = os.path.normpath(self.path(word, ctx.cwd) or word.value)
+        if not value.startswith(("/", "./", "../", "~")) and value not in (".", ".."):
+            cdpath = env.get("CDPATH", frozenset({self.environ.get("CDPATH")}))
+            if any(v for v in cdpath):
+                ctx.cwd = None  # `cd app` may go to $CDPATH/app
+                return
+        ctx.cwd = os.path.normpath(self.path(Word(value, word.raw), ctx.cwd) or value)
+
+    def known_path(self, raw: str, cwd: str | None, env: Mapping[str, frozenset[str | None]]) -> str | None:
+        """A computed `cd` operand the guard can still work out: `$(git rev-parse --show-toplevel)`,
+        `$PWD`, `$HOME`, or a variable this command set to one value (`D=../app; cd "$D/sub"`)."""
+        match = _KNOWN_DIR.fullmatch(raw)
+        if match is None:
+            return None
+        head, rest = match.group("head"), match.group("rest") or ""
+        if head.startswith("$("):
+            if cwd is None:
+                return None
+            root = next((d for d in scripts.ancestors(cwd) if os.path.exists(os.path.join(d, ".git"))), None)
+            return None if root is None else root + rest
+        name = head.strip("${}")
+        values = env.get(name)
+        if values is None:
+            # Of the inherited variables only these are trusted: the agent's shell may differ.
+            values = frozenset({cwd if name == "PWD" else self.environ.get("HOME") if name == "HOME" else None})
+        if len(values) != 1:
+            return None
+        (value,) = values
+        return None if value is None or value == COMPUTED else value + rest
 
     def unwrapped(self, inv: Invocation, u: Unwrapped, ctx: Ctx) -> Invocation | None:
         if u.query:
@@ -497,8 +592,18 @@ class Analyser:
                 env[key] = frozenset({value})
         for name, word in u.assignments:
             env[name] = frozenset({word.value if word.value is not None else COMPUTED})
+        argv = u.argv
+        if u.extra_args and not inv.extra_args:
+            if not u.shell_strings and (not argv or argv[0].value in (":::", "::::", ":::+", "::::+")):
+                why = "runs commands taken from its input, which cannot be seen: assumed production"
+                self.add("external_write", "production", RULE_COMPUTED, program_name(inv.argv[0].value or ""),
+                         inv.text, why, ctx)
+                return None
+            placeholders = _replace_strings(inv.argv)
+            argv = tuple(Word(None, w.raw) if w.value and any(p in w.value for p in placeholders) else w
+                         for w in argv)
         inner = inv.replace(
-            argv=u.argv,
+            argv=argv,
             cwd=cwd,
             env=env,
             clear_env=inv.clear_env or u.clear_env,
@@ -526,6 +631,10 @@ class Analyser:
         return Ctx(cwd if cwd is not None else inv.cwd, env, max(ctx.depth, inv.depth) + 1, origin)
 
     def shell_text(self, word: Word, inv: Invocation, ctx: Ctx, origin: str) -> None:
+        if word.value is None and inv.extra_args:
+            why = f"{origin} supplied at run time (xargs, parallel, -exec): assumed production"
+            self.add("external_write", "production", RULE_COMPUTED, "", inv.text, why, ctx)
+            return
         if word.value is None:
             self.unknowable(inv.text, f"{origin} computed at run time", RULE_COMPUTED, "", ctx)
             return
@@ -649,9 +758,36 @@ class Analyser:
 
     def alias(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         for word in inv.argv[1:]:
-            if word.value is not None and "=" in word.value:
-                body = word.value.partition("=")[2]
+            if word.value is None:
+                self.unknowable(inv.text, "alias defined from a value computed at run time", RULE_COMPUTED, name, ctx)
+                continue
+            if "=" in word.value:
+                alias_name, _, body = word.value.partition("=")
+                self.aliases[alias_name] = body
                 self.shell_text(Word(body, body), inv, ctx, "alias")
+
+    def expand_alias(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`alias d='wrangler deploy'` then `CLOUDFLARE_ENV=production d`: the line as bash rewrites it.
+
+        Expanded whether or not `expand_aliases` is on (the safe side: an alias may run).
+        """
+        text = " ".join((self.aliases[name], *(w.raw for w in inv.argv[1:])))
+        self.active.add(name)
+        try:
+            self.run_text(text, self.nested_ctx(inv, ctx, f"alias {name}"))
+        finally:
+            self.active.discard(name)
+
+    def call_function(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        body = self.functions[name]
+        inner = self.nested_ctx(inv, ctx, f"function {name}")
+        self.active.add(name)
+        try:
+            for item in body.items:
+                self.walk(item, inner, inv.stdin)
+        finally:
+            self.active.discard(name)
+        ctx.absorb(inner, self.environ)  # a function runs in this shell: its cd and exports may stay
 
     def trap(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         args = [w for w in inv.argv[1:] if w.value != "--"]
@@ -816,6 +952,8 @@ class Analyser:
     def apply_rules(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         facts = self.rules.facts(name)
         words = [Arg(w.value, w.raw) for w in inv.argv[1:]]
+        if name in YARGS_PROGRAMS:
+            words = yargs_words(words)
         for rule in self.rules.for_program(name):
             verdict = evaluate(rule, words, facts, has_stdin=inv.stdin is not None, unseen_args=inv.extra_args)
             if verdict is not None:
@@ -870,7 +1008,7 @@ class Analyser:
                 end = i + 1
                 while end < len(args) and args[end].value not in (";", "+", "\\;"):
                     end += 1
-                tail = args[i + 1 : end]
+                tail = tuple(Word(None, w.raw) if w.value and "{}" in w.value else w for w in args[i + 1 : end])
                 if tail:
                     self.invoke(inv.replace(argv=tail, extra_args=True, depth=inv.depth + 1), ctx)
                 i = end

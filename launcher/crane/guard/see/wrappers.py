@@ -372,7 +372,12 @@ def unwrap_env(args: Sequence[Word]) -> Unwrapped:
         if value in ("-i", "--ignore-environment", "-"):
             clear = True
         elif value == "--":
+            # Options end here, but NAME=VALUE operands still follow: `env -- A=1 cmd`.
             i += 1
+            while i < len(args) and args[i].value is not None and ASSIGNMENT.match(args[i].value or ""):
+                name, _, rest = (args[i].value or "").partition("=")
+                assignments.append((name, Word(rest, args[i].raw)))
+                i += 1
             break
         elif value in ("-u", "--unset", "-C", "--chdir", "-S", "--split-string", "-P"):
             operand = args[i + 1] if i + 1 < len(args) else Word("", "")
