@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from crane.checks import Check
 from crane.errors import CraneError
-from crane.launch import KNOWN_AGENTS, is_reserved
+from crane.launch import FALLBACK_GUARD, KNOWN_AGENTS, is_reserved
 from crane.resolve import Request, Resolution, resolve
 from crane.secrets import FetchOptions, fetch_secrets
 
@@ -39,7 +39,7 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
     notes = list(res.warnings)
     env_detail = f"requested {res.requested_env} ({res.requested_from}), effective {res.effective_env}"
     if res.fallback:
-        env_detail += f": {res.fallback}"
+        env_detail += f": {res.fallback}; {FALLBACK_GUARD}"
     checks.append(Check("environment", True, env_detail))
 
     names: tuple[str, ...] | None = None

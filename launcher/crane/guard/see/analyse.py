@@ -151,6 +151,8 @@ class Invocation(Record):
                   strip_version=strip_version, depth=depth)
 
 
+_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+_VARIABLE_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 # `cd` operands that are computed but knowable (see Analyser.known_path).
 _KNOWN_DIR = re.compile(
     r'"?(?P<head>\$\(git rev-parse --show-toplevel\)|\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*\})'
@@ -670,6 +672,10 @@ class Analyser:
                 continue
             break
         operands = args[i:]
+        if not operands and inv.extra_args and mode != "stdin":
+            # `xargs bash -c`, `xargs sh`: the script comes from the input.
+            self.shell_text(Word(None, name), inv, ctx, f"{name} script")
+            return
         if mode == "command":
             if operands:
                 self.shell_text(operands[0], inv, ctx, f"{name} -c")
@@ -975,7 +981,7 @@ class Analyser:
             env = self.env_values(inv, ENV_VAR)
             target, why = wrangler_target(verdict.args, env, inv.cwd, self.config, unseen=inv.extra_args)
         elif rule.target == "url":
-            target, why = url_target(self.urls(verdict), self.config)
+            target, why = url_target(self.urls(verdict, inv), self.config)
             if target == "local":
                 kind = "local_write"
         else:
@@ -989,14 +995,36 @@ class Analyser:
                 target, why = "production", mention
         self.add(kind, target, rule.name, name, inv.text, why, ctx)
 
-    def urls(self, verdict: Verdict) -> list[str | None]:
+    def urls(self, verdict: Verdict, inv: Invocation) -> list[str | None]:
         args = verdict.args
         if verdict.rule.check == "httpie":
             _, url, _ = httpie_parts(args)
-            return [url.value] if url is not None else []
-        found = [a.value for a in args.positionals]
-        found += [a.value for a in args.values(verdict.rule.url_options)]
-        return found
+            found = [url] if url is not None else []
+        else:
+            found = [*args.positionals, *args.values(verdict.rule.url_options)]
+        return [a.value if a.value is not None else self.expand_known(a.raw, inv.env) for a in found]
+
+    def expand_known(self, raw: str, env: Mapping[str, frozenset[str | None]]) -> str | None:
+        """A word made of fixed text and variables whose values are known: set by this command to
+        one fixed value, or the session's own (`CRANE_*`, the injected secrets: `"$CRANE_API_BASE/x"`,
+        `$DATABASE_URL`), which name the session's environment, not something unseeable."""
+        if "$(" in raw or "`" in raw or "'" in raw or "\\" in raw:
+            return None
+        session = {n.strip() for n in self.environ.get("CRANE_INJECTED", "").split(",") if n.strip()}
+        values: dict[str, str] = {}
+        for name in _VARIABLE.findall(raw):
+            known = env.get(name)
+            if known is not None:
+                if len(known) != 1 or None in known or COMPUTED in known:
+                    return None
+                values[name] = next(iter(known)) or ""
+            elif name.startswith("CRANE_") or name in session:
+                values[name] = self.environ.get(name, "")  # unset: the request fails, nothing unseen
+            else:
+                return None
+        if not values:
+            return None
+        return _VARIABLE_REF.sub(lambda m: values[m.group(1) or m.group(2)], raw.replace('"', ""))
 
     def exec_tails(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         """`find … -exec cmd {} ;` and `fd -x cmd` run another program."""
