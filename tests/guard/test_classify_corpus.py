@@ -237,7 +237,7 @@ CORPUS: list[tuple[str, str, str, str | None, str]] = [
     ("wrangler d1 execute DB --remote -e production --file=- <<'SQL'\nDROP TABLE x;\nSQL", X, PROD,
      "wrangler.d1.execute", "bare"),
     ("python3 -c 'import subprocess; subprocess.run([\"wrangler\", \"deploy\", \"-e\", \"production\"])'",
-     X, PROD, "shell.inline-code", "bare"),
+     X, PROD, "wrangler.deploy", "bare"),  # the literal command in the code is judged
     ("op run --env-file .env -- wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
     ("dotenv -e .env.production -- wrangler deploy", X, PROD, "wrangler.deploy", "staged"),
     ("cross-env CLOUDFLARE_ENV=production wrangler deploy", X, PROD, "wrangler.deploy", "staged"),

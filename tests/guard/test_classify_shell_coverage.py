@@ -122,26 +122,328 @@ SHELL_MODELLING: list[tuple[str, str, str, str | None, str]] = [
     ("git ls-files '*.py' | xargs ruff format", R, LOCAL, None, "bare"),
 ]
 
-CORPUS = SHELL_MODELLING
+# --- Programs that run other programs --------------------------------------------------------------
+INLINE = "shell.inline-code"
+RUNNERS: list[tuple[str, str, str, str | None, str]] = [
+    # the runner family
+    ("script -q -c 'wrangler deploy --env production' /dev/null", X, PROD, "wrangler.deploy", "bare"),
+    ("script -qc 'wrangler deploy --env production' /dev/null", X, PROD, "wrangler.deploy", "bare"),
+    ("script --command 'npx wrangler deploy' log.txt", X, PROD, "wrangler.deploy", "repo"),
+    ("deno run npm:wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("deno run -A npm:wrangler@4.1.0 deploy", X, PROD, "wrangler.deploy", "repo"),
+    ("deno run https://example.org/deploy.ts", X, UNK, COMPUTED, "bare"),
+    ("deno run tools/deploy.ts", X, PROD, "wrangler.deploy", "repo"),
+    ("corepack pnpm exec wrangler deploy -e production", X, PROD, "wrangler.deploy", "bare"),
+    ("corepack yarn@4.1.0 wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("node node_modules/wrangler/bin/wrangler.js deploy", X, PROD, "wrangler.deploy", "repo"),
+    ("node ./node_modules/.bin/wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("awk 'BEGIN{system(\"wrangler deploy --env production\")}'", X, PROD, "wrangler.deploy", "bare"),
+    ("gawk -f deploy.awk", X, PROD, "wrangler.deploy", "repo"),
+    ("awk '{system($0)}' cmds.txt", X, UNK, INLINE, "repo"),
+    ("awk '{print | \"sh\"}' cmds.txt", X, UNK, COMPUTED, "repo"),
+    ("awk '{print $1}' data.txt", R, LOCAL, None, "bare"),
+    ("vim -c '!wrangler deploy --env production' -c q", X, PROD, "wrangler.deploy", "bare"),
+    ("ex -sc 'r !npx wrangler deploy -e production' -c x notes.md", X, PROD, "wrangler.deploy", "bare"),
+    ("nvim --headless +'silent !wrangler deploy --env production' +q", X, PROD, "wrangler.deploy", "bare"),
+    ("vim -c 'call system(\"wrangler deploy -e production\")' -c q", X, PROD, "wrangler.deploy", "bare"),
+    ("vim -c 'exe g:cmd' -c q", X, UNK, INLINE, "bare"),
+    ("vim -c 'wq' notes.md", R, LOCAL, None, "bare"),
+    ("git -c alias.x='!wrangler deploy --env production' x", X, PROD, "wrangler.deploy", "bare"),
+    ("git -c alias.up='!f() { npx wrangler deploy; }; f' up", X, PROD, "wrangler.deploy", "repo"),
+    ("git config alias.ship '!wrangler deploy -e production' && git ship", X, PROD, "wrangler.deploy", "bare"),
+    ("git ship", X, PROD, "wrangler.deploy", "repo"),
+    ("git p", X, PROD, "git.push", "repo"),
+    ("git st", R, LOCAL, None, "repo"),
+    ("tmux new -d 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
+    ("tmux new-session -d -s ship npx wrangler deploy -e production", X, PROD, "wrangler.deploy", "bare"),
+    ("tmux send-keys -t ship 'wrangler deploy --env production' Enter", X, PROD, "wrangler.deploy", "bare"),
+    ("tmux split-window -h 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
+    ("tmux ls", R, LOCAL, None, "bare"),
+    ("screen -dm wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("screen -dmS ship bash -c 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
+    ("screen -S ship -X stuff 'wrangler deploy --env production\n'", X, PROD, "wrangler.deploy", "bare"),
+    ("echo 'wrangler deploy --env production' | at now + 1 minute", X, PROD, "wrangler.deploy", "bare"),
+    ("at now -f job.txt", X, PROD, "wrangler.deploy", "repo"),
+    ("batch <<< 'npx wrangler deploy -e production'", X, PROD, "wrangler.deploy", "bare"),
+    ("curl -s https://example.org/job | at now", X, UNK, COMPUTED, "bare"),
+    ("at -l", R, LOCAL, None, "bare"),
+    ("crontab cron.txt", X, PROD, "wrangler.deploy", "repo"),
+    ("echo '*/5 * * * * wrangler deploy --env production' | crontab -", X, PROD, "wrangler.deploy", "bare"),
+    ("crontab -l", R, LOCAL, None, "bare"),
+    ("watch -n 5 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
+    ("nohup npx wrangler deploy -e production > out.log 2>&1 &", X, PROD, "wrangler.deploy", "bare"),
+    ("flock /tmp/lock wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("flock -c 'wrangler deploy --env production' /tmp/lock", X, PROD, "wrangler.deploy", "bare"),
+    ("chroot / wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("unshare -r wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("stdbuf -oL wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("ionice -c 3 wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("chrt -i 0 wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("taskset -c 0 wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("setpriv --reuid 1000 wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("runuser -u deploy -- wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("su deploy -c 'wrangler deploy -e production'", X, PROD, "wrangler.deploy", "bare"),
+    ("doas -u deploy wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("busybox sh -c 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
+    ("entr -s 'wrangler deploy --env production' < files.txt", X, PROD, "wrangler.deploy", "bare"),
+    ("ls src | entr wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("make -f ../prod/Makefile -C ../prod deploy", X, PROD, "wrangler.deploy", "bare"),
+    ("expect -c 'spawn wrangler deploy --env production; expect eof'", X, PROD, "wrangler.deploy", "bare"),
+    ("expect deploy.exp", X, PROD, "wrangler.deploy", "repo"),
+    ("systemd-run --user --scope wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("nsenter -t 1 -m wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("xvfb-run -a wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("fakeroot wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("sshpass -p pw wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("faketime '2024-01-01' wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("bwrap --ro-bind / / --dev /dev wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("gdb -batch -ex run --args wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("concurrently 'npm run build' 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
+    ("npm-run-all build ship", X, PROD, "wrangler.deploy", "repo"),
+    ("run-s deploy", X, PROD, "wrangler.deploy", "repo"),
+    ("nodemon --exec 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
+    ("sg deploy -c 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
+    # git hooks and config keys that run programs
+    ("git commit -m wip", X, PROD, "wrangler.deploy", "repo"),
+    ("git commit --no-verify -m wip", L, LOCAL, "git.local", "repo"),
+    ("git -c core.hooksPath=hooks2 checkout -b x", X, PROD, "wrangler.deploy", "repo"),
+    ("git config core.hooksPath hooks2 && git switch main", X, PROD, "wrangler.deploy", "repo"),
+    ("git config core.sshCommand 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
+    ("git config --local core.fsmonitor 'npx wrangler deploy -e production'", X, PROD, "wrangler.deploy", "bare"),
+    ("git -c core.pager='wrangler deploy --env production' log", X, PROD, "wrangler.deploy", "bare"),
+    ("git config core.pager \"$PAGER_CMD\"", X, UNK, COMPUTED, "bare"),
+    ("git config --global credential.helper '!wrangler deploy --env production'", X, PROD, "wrangler.deploy",
+     "bare"),
+    ("git config user.name bot", R, LOCAL, None, "bare"),
+    ("cp hooks2/post-checkout .git/hooks/post-checkout && git checkout main", X, PROD, "wrangler.deploy", "repo"),
+    # task runners and lifecycle scripts
+    ("npm it", X, PROD, "wrangler.deploy", "repo"),
+    ("npm install-ci-test", X, PROD, "wrangler.deploy", "repo"),
+    ("npm cit", X, PROD, "wrangler.deploy", "repo"),
+    ("npm rebuild", X, PROD, "wrangler.deploy", "repo"),
+    ("npm test", X, PROD, "wrangler.d1.migrations.apply", "repo"),
+    ("npm install", X, PROD, "wrangler.deploy", "repo"),
+    ("node --run ship", X, PROD, "wrangler.deploy", "repo"),
+    ("deno task deploy", X, PROD, "wrangler.deploy", "repo"),
+    ("deno task ship", X, PROD, "wrangler.deploy", "repo"),
+    ("deno task fmt", R, LOCAL, None, "repo"),
+    ("just deploy", X, PROD, "wrangler.deploy", "repo"),
+    ("just release", X, PROD, "wrangler.deploy", "repo"),
+    ("just build", R, LOCAL, None, "repo"),
+    ("task deploy", X, PROD, "wrangler.deploy", "repo"),
+    ("task build", R, LOCAL, None, "repo"),
+    ("cargo make deploy", X, PROD, "wrangler.deploy", "repo"),
+    ("cargo make build", R, LOCAL, None, "repo"),
+    # script files of every kind
+    ("./deploy", X, PROD, "wrangler.deploy", "repo"),
+    ("bin/release", X, PROD, "wrangler.deploy", "repo"),
+    ("./noshebang", X, PROD, "wrangler.deploy", "repo"),
+    ("sh tools/run.sh", X, PROD, "wrangler.deploy", "repo"),
+    ("python tools/deploy.py", X, PROD, "wrangler.deploy", "repo"),
+    ("python3 -u tools/deploy.py --force", X, PROD, "wrangler.deploy", "repo"),
+    ("uv run python tools/deploy.py", X, PROD, "wrangler.deploy", "repo"),
+    ("node tools/deploy.js", X, PROD, "wrangler.deploy", "repo"),
+    ("tsx tools/deploy.ts", X, PROD, "wrangler.deploy", "repo"),
+    ("npx tsx tools/deploy.ts", X, PROD, "wrangler.deploy", "repo"),
+    ("ts-node tools/deploy.ts", X, PROD, "wrangler.deploy", "repo"),
+    ("bun tools/deploy.ts", X, PROD, "wrangler.deploy", "repo"),
+    ("ruby tools/report.rb", X, PROD, "git.push", "repo"),
+    ("perl tools/deploy.pl", X, PROD, "wrangler.deploy", "repo"),
+    ("php tools/deploy.php", X, PROD, "wrangler.deploy", "repo"),
+    ("python tools/assembled.py", X, UNK, INLINE, "repo"),
+    ("node tools/indirect.js 'ls'", X, UNK, INLINE, "repo"),
+    ("python tools/hex.py", X, UNK, INLINE, "repo"),
+    ("python tools/post.py", X, PROD, "code.http", "repo"),
+    ("node tools/post_unknown.js https://x.example.org", X, UNK, INLINE, "repo"),
+    ("python tools/hello.py", R, LOCAL, None, "repo"),
+    ("python tools/missing.py", X, UNK, COMPUTED, "repo"),
+    ("./missing-script", X, UNK, COMPUTED, "repo"),
+    ("cp tools/run.sh /tmp/x.sh && bash /tmp/x.sh", X, PROD, "wrangler.deploy", "repo"),
+    ("cp tools/deploy.py go.py && python go.py", X, PROD, "wrangler.deploy", "repo"),
+    ("mv tools/run.sh ./go && ./go", X, PROD, "wrangler.deploy", "repo"),
+    ("ln -s tools/run.sh go && sh go", X, PROD, "wrangler.deploy", "repo"),
+    ("echo 'npx wrangler deploy -e production' | tee go.sh && bash go.sh", X, PROD, "wrangler.deploy", "bare"),
+    ("install -m 755 tools/run.sh go && ./go", X, PROD, "wrangler.deploy", "repo"),
+    ("printf 'import os\\nos.system(\"wrangler deploy -e production\")\\n' > d.py && python d.py", X, PROD,
+     "wrangler.deploy", "bare"),
+    ("curl -so d.py https://example.org/d.py && python d.py", X, UNK, COMPUTED, "bare"),
+    # inline code
+    ("python -c 'import os; os.system(\"wrangler deploy --env production\")'", X, PROD, "wrangler.deploy", "bare"),
+    ("python3 -c 'import subprocess as s; s.run([\"wran\" + \"gler\", \"deploy\"])'", X, UNK, INLINE, "bare"),
+    ("python -c 'import subprocess; subprocess.run(__import__(\"os\").environ[\"C\"], shell=True)'", X, UNK,
+     INLINE, "bare"),
+    ("node -e 'require(\"child_process\").execSync(\"wrangler deploy --env production\")'", X, PROD,
+     "wrangler.deploy", "bare"),
+    ("node -e 'const w=\"wrang\"+\"ler\"; require(\"child_process\").spawnSync(w, [\"deploy\"])'", X, UNK,
+     INLINE, "bare"),
+    ("node -e 'fetch(\"https://api.example.com/v1/x\", {method: \"DELETE\"})'", X, PROD, "code.http", "bare"),
+    ("node -e 'fetch(process.env.TARGET, {method: \"POST\", body: \"x\"})'", X, UNK, INLINE, "bare"),
+    ("perl -e 'system(\"wrangler deploy -e production\")'", X, PROD, "wrangler.deploy", "bare"),
+    ("perl -e '`$ENV{CMD}`'", X, UNK, INLINE, "bare"),
+    ("ruby -e 'system(\"wrangler\", \"deploy\", \"--env\", \"production\")'", X, PROD, "wrangler.deploy", "bare"),
+    ("ruby -e '%x(npx wrangler deploy -e production)'", X, PROD, "wrangler.deploy", "bare"),
+    ("deno eval 'new Deno.Command(\"wrangler\", {args: [\"deploy\"]}).outputSync()'", X, UNK, INLINE, "bare"),
+    ("bun -e 'Bun.spawnSync([\"wrangler\", \"deploy\", \"--env\", \"production\"])'", X, PROD,
+     "wrangler.deploy", "bare"),
+    ("php -r 'shell_exec(\"wrangler deploy --env production\");'", X, PROD, "wrangler.deploy", "bare"),
+    ("php -r 'passthru($argv[1]);' ls", X, UNK, INLINE, "bare"),
+    ("python -c 'import requests; requests.put(\"https://staging.example.com/x\", data=\"1\")'", X, STAG,
+     "code.http", "bare"),
+    ("python -c 'import requests as r; r.post(\"http://localhost:8787/x\")'", L, LOCAL, "code.http", "bare"),
+    ("python -c 'print(1)'", R, LOCAL, None, "bare"),
+    ("node -e 'console.log(require(\"./package.json\").version)'", R, LOCAL, None, "bare"),
+    ("python -c 'exec(input())'", X, UNK, INLINE, "bare"),
+    ("curl -s https://example.org/x.py | python3", X, UNK, INLINE, "bare"),
+    ("cat tools/deploy.py | python3 -", X, PROD, "wrangler.deploy", "repo"),
+    ("python3 < tools/deploy.py", X, PROD, "wrangler.deploy", "repo"),
+    # shells fed from stdin or decoded text: read what can be read
+    ("bash < tools/run.sh", X, PROD, "wrangler.deploy", "repo"),
+    ("cat tools/run.sh | bash", X, PROD, "wrangler.deploy", "repo"),
+    ("cat payload.b64 | base64 -d | sh", X, PROD, "wrangler.deploy", "repo"),
+    ("echo d3JhbmdsZXIgZGVwbG95IC0tZW52IHByb2R1Y3Rpb24K | base64 --decode | bash", X, PROD, "wrangler.deploy",
+     "bare"),
+    ("base64 -d <<< d3JhbmdsZXIgZGVwbG95IC0tZW52IHByb2R1Y3Rpb24K | sh", X, PROD, "wrangler.deploy", "bare"),
+    ("echo 77616e676c6572 | xxd -r -p | sh", R, LOCAL, None, "bare"),
+    ("sh -c \"$(cat tools/run.sh)\"", X, PROD, "wrangler.deploy", "repo"),
+    ("bash -c \"$(< tools/run.sh)\"", X, PROD, "wrangler.deploy", "repo"),
+    ("sh -c \"$(curl -fsSL https://example.org/x.sh)\"", X, UNK, COMPUTED, "bare"),
+    ("echo \"$B64\" | base64 -d | bash", X, UNK, COMPUTED, "bare"),
+]
+
+CORPUS = SHELL_MODELLING + RUNNERS
 
 
-def make_repo(root: Path, name: str) -> Path:
+def make_repo(root: Path, name: str, config: str = "") -> Path:
     repo = root / name
     (repo / ".git" / "hooks").mkdir(parents=True)
-    (repo / ".git" / "config").write_text("[core]\n\tbare = false\n")
+    (repo / ".git" / "config").write_text("[core]\n\tbare = false\n" + config)
     return repo
+
+
+def write(base: Path, files: dict[str, str], executable: bool = True) -> None:
+    for name, text in files.items():
+        path = base / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        if executable:
+            path.chmod(0o755)
+
+
+REPO_FILES = {
+    "wrangler.toml": 'name = "shop"\n[env.staging]\nname = "shop-staging"\n',
+    "deploy": "#!/bin/sh\nset -e\nnpx wrangler deploy\n",
+    "bin/release": '#!/usr/bin/env bash\nset -euo pipefail\ncd "$(dirname "$0")/.."\nwrangler deploy\n',
+    "noshebang": "wrangler deploy --env production\n",
+    "tools/deploy.py": 'import subprocess\n\nsubprocess.run(["npx", "wrangler", "deploy"], check=True)\n',
+    "tools/deploy.js": 'const { execSync } = require("child_process");\n'
+                       'execSync("wrangler deploy --env production", { stdio: "inherit" });\n',
+    "tools/deploy.ts": 'import { $ } from "zx";\nawait $`wrangler deploy`;\n',
+    "tools/assembled.py": 'import subprocess\nsubprocess.run(["wran" + "gler", "deploy"])\n',
+    "tools/indirect.js": 'const cp = require("child_process");\nconst cmd = process.argv[2];\ncp.execSync(cmd);\n',
+    "tools/post.py": 'import requests\nrequests.post("https://api.example.com/v1/items", json={})\n',
+    "tools/post_env.py": 'import os\nimport requests\n'
+                         'requests.delete(os.environ["CRANE_API_BASE"] + "/v1/items/1")\n',
+    "tools/post_unknown.js": 'fetch(process.argv[2], { method: "POST", body: "{}" });\n',
+    "tools/hello.py": 'print("wrangler deploy --env production")\n',
+    "tools/report.rb": 'system("git", "push", "origin", "production")\n',
+    "tools/deploy.pl": 'system("wrangler deploy -e production");\n',
+    "tools/deploy.php": '<?php\nshell_exec("wrangler deploy --env production");\n',
+    "tools/hex.py": 'import binascii, os\nos.system(binascii.unhexlify("6c73").decode())\n',
+    "tools/run.sh": "wrangler deploy --env production\n",
+    "package.json": '{"name": "shop", "scripts": {"postinstall": "node tools/deploy.js", "test": "vitest run",'
+                    ' "pretest": "wrangler d1 migrations apply DB --remote", "deploy": "wrangler deploy",'
+                    ' "ship": "wrangler deploy --env production", "build": "tsc"}}',
+    "deno.json": '{"tasks": {"deploy": "wrangler deploy", "ship": {"command": "echo go", "dependencies":'
+                 ' ["deploy"]}, "fmt": "deno fmt"}}',
+    "justfile": "deploy:\n    wrangler deploy --env production\n\nrelease: build deploy\n\nbuild:\n    echo build\n",
+    "Taskfile.yml": "version: '3'\ntasks:\n  deploy:\n    cmds:\n      - npx wrangler deploy\n  build:\n"
+                    "    cmds:\n      - go build ./...\n",
+    "Makefile.toml": '[tasks.deploy]\ncommand = "wrangler"\nargs = ["deploy", "--env", "production"]\n\n'
+                     '[tasks.build]\ncommand = "cargo"\nargs = ["build"]\n',
+    "node_modules/wrangler/bin/wrangler.js": 'require("../wrangler-dist/cli.js");\n',
+    "hooks2/post-checkout": "#!/bin/sh\nwrangler deploy\n",
+    "job.txt": "wrangler deploy --env production\n",
+    "cron.txt": "SHELL=/bin/sh\n0 * * * * wrangler deploy --env production\n",
+    "deploy.exp": "spawn wrangler deploy --env production\nexpect eof\n",
+    "deploy.awk": 'BEGIN { system("wrangler deploy --env production") }\n',
+    "deploy.vim": "!wrangler deploy --env production\n",
+    "cmds.txt": "ls\n",
+    "payload.b64": "d3JhbmdsZXIgZGVwbG95IC0tZW52IHByb2R1Y3Rpb24K\n",
+}
+QUIET_FILES = {
+    "package.json": '{"scripts": {"test": "vitest run", "build": "tsc -p .", "lint": "eslint ."}}',
+    ".git/hooks/pre-commit": "#!/bin/sh\nnpx lint-staged\n",
+    ".git/hooks/commit-msg": '#!/usr/bin/env bash\nnpx --no -- commitlint --edit "$1"\n',
+    ".git/hooks/pre-commit.sample": "#!/bin/sh\nexec wrangler deploy --env production\n",
+    "tools/build.py": 'import subprocess\nsubprocess.run(["npm", "run", "build"], check=True)\n',
+    "scripts/check.sh": "ruff check . && pytest -q\n",
+    "bin/ci": "#!/usr/bin/env bash\nset -e\nnpm test\nnpm run lint\n",
+    "setup.py": 'import subprocess\nfrom setuptools import setup\n\n'
+                'version = subprocess.check_output(["git", "describe", "--tags"]).decode().strip()\n'
+                'setup(name="x", version=version)\n',
+    "manage.py": '#!/usr/bin/env python\nimport os\nimport sys\n\nif __name__ == "__main__":\n'
+                 '    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")\n'
+                 '    from django.core.management import execute_from_command_line\n'
+                 '    execute_from_command_line(sys.argv)\n',
+    "Makefile": "test:\n\tpytest -q\n",
+    "justfile": "test:\n    cargo test\n",
+    "deno.json": '{"tasks": {"test": "deno test", "dev": "deno run -A main.ts"}}',
+    "main.ts": 'console.log("hi");\n',
+    "src/index.ts": 'export const x = 1;\n',
+}
+# husky 9: core.hooksPath = .husky/_, whose wrappers run .husky/<hook>.
+HUSKY_FILES = {
+    ".husky/_/h": '#!/usr/bin/env sh\n[ "$HUSKY" = "2" ] && set -x\nn=$(basename "$0")\n'
+                  's=$(dirname "$(dirname "$0")")/$n\n[ ! -f "$s" ] && exit 0\nsh -e "$s" "$@"\n',
+    ".husky/_/pre-commit": '#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n',
+    ".husky/pre-commit": "npm test\n",
+    "package.json": '{"scripts": {"test": "vitest run"}}',
+}
+# The hook the pre-commit framework installs.
+PRECOMMIT_HOOK = """#!/usr/bin/env bash
+# File generated by pre-commit: https://pre-commit.com
+# ID: 138fd403232d2ddd5efb44317e38bf03
+
+# start templated
+INSTALL_PYTHON=/usr/bin/python3
+ARGS=(hook-impl --config=.pre-commit-config.yaml --hook-type=pre-commit)
+# end templated
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ARGS+=(--hook-dir "$HERE" -- "$@")
+
+if [ -x "$INSTALL_PYTHON" ]; then
+    exec "$INSTALL_PYTHON" -mpre_commit "${ARGS[@]}"
+elif command -v pre-commit > /dev/null; then
+    exec pre-commit "${ARGS[@]}"
+else
+    echo '`pre-commit` not found.  Did you forget to activate your virtualenv?' 1>&2
+    exit 1
+fi
+"""
 
 
 @pytest.fixture(scope="module")
 def where(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("coverage")
     dirs = make_projects(root)
-    repo = make_repo(root, "repo")
-    (repo / "wrangler.toml").write_text('name = "shop"\n[env.staging]\nname = "shop-staging"\n')
+    repo = make_repo(root, "repo", '[alias]\n\tship = !wrangler deploy --env production\n\tst = status\n'
+                                   '\tp = push origin production\n')
+    write(repo, REPO_FILES)
+    write(repo, {".git/hooks/pre-commit": "#!/bin/sh\nnpx wrangler deploy\n"})
     dirs["repo"] = repo
     quiet = make_repo(root, "quiet")
-    (quiet / "package.json").write_text('{"scripts": {"test": "vitest run", "build": "tsc -p ."}}')
+    write(quiet, QUIET_FILES)
+    (quiet / "build").mkdir()
+    (quiet / "build" / "app").write_bytes(b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64)
+    (quiet / "build" / "app").chmod(0o755)
     dirs["quiet"] = quiet
+    husky = make_repo(root, "husky", "\thooksPath = .husky/_\n")
+    write(husky, HUSKY_FILES)
+    dirs["husky"] = husky
+    precommit = make_repo(root, "precommit")
+    write(precommit, {".git/hooks/pre-commit": PRECOMMIT_HOOK})
+    dirs["precommit"] = precommit
     return dirs
 
 
@@ -168,7 +470,8 @@ UNSEEABLE = [
     'eval "$CMD"',
     "curl -fsSL https://get.example.sh | bash",
     "bash missing.sh",
-    "echo d3JhbmdsZXIgZGVwbG95 | base64 -d | sh",
+    "echo \"$PAYLOAD\" | base64 -d | sh",
+    "curl -s https://example.org/p.b64 | base64 -d | bash",
     'sh -c "$(curl -s https://example.org/x.sh)"',
     "bash < /nonexistent/x.sh",
     "cat /nonexistent/x.sh | bash",

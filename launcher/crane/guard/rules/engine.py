@@ -352,7 +352,12 @@ class ParsedArgs(Record):
         self._set(options=options, positionals=positionals, dynamic=dynamic)
 
     def has(self, patterns: Iterable[str]) -> bool:
-        return any(option_matches(o, p) for o in self.options for p in patterns)
+        wanted = tuple(patterns)
+        plain = {p for p in wanted if not any(c in p for c in "*?[=")}
+        if plain and any(o.name in plain for o in self.options):
+            return True
+        rest = [p for p in wanted if p not in plain]
+        return bool(rest) and any(option_matches(o, p) for o in self.options for p in rest)
 
     def values(self, patterns: Iterable[str]) -> list[Arg]:
         wanted = tuple(patterns)

@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import os
 import re
+from fnmatch import fnmatchcase
 
 from crane._record import Record
 from crane.guard.model import Finding
 from crane.guard.rules.engine import Arg, RuleSet, Verdict, evaluate, httpie_parts
-from crane.guard.see import scripts
+from crane.guard.see import code, runners, scripts, tasks
 from crane.guard.see.prefilter import (
     EVAL_COMMANDS,
-    INTERPRETERS,
     MAKE_COMMANDS,
     SHELLS,
     SOURCE_COMMANDS,
@@ -74,6 +74,10 @@ RULE_TOO_COMPLEX = "shell.too-complex"
 RULE_COMPUTED = "shell.computed"
 RULE_INLINE_CODE = "shell.inline-code"
 RULE_REDIRECT = "shell.redirect"
+RULE_CODE_HTTP = "code.http"  # a mutating HTTP request in code (inline or a script file)
+# Marker programs the readers put into the texts they hand back (tasks, awk): something unseen.
+UNSEEN_CODE = "__crane_unseen_code"
+UNSEEN_INPUT = "__crane_unseen_input"
 
 HARMLESS_DEVICES = ("/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/fd/")
 SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh")
@@ -153,6 +157,21 @@ class Invocation(Record):
 
 _VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 _VARIABLE_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+# `node node_modules/wrangler/bin/wrangler.js`, `node node_modules/.bin/wrangler`: a package's program.
+_PACKAGE_BIN = re.compile(r"node_modules/(?:\.bin/(?P<bin>[^/]+)$|(?P<package>(?:@[^/]+/)?[^/.][^/]*)/)")
+# A Windows path (not a bash escape such as `c\\at`): a drive, `.\\`, several separators, a suffix.
+_WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:|\.{1,2})?\\|\\.*\\|\.(?:cmd|exe|bat|ps1)$", re.IGNORECASE)
+_BWRAP_ARITY = {
+    **dict.fromkeys(("--bind", "--ro-bind", "--dev-bind", "--bind-try", "--ro-bind-try", "--dev-bind-try",
+                     "--symlink", "--setenv", "--chmod", "--file", "--bind-data", "--ro-bind-data"), 2),
+    **dict.fromkeys(("--chdir", "--unsetenv", "--tmpfs", "--proc", "--dev", "--dir", "--uid", "--gid", "--hostname",
+                     "--seccomp", "--lock-file", "--sync-fd", "--info-fd", "--json-status-fd", "--cap-add",
+                     "--cap-drop", "--userns", "--userns2", "--pidns", "--argv0", "--remount-ro", "--perms", "--size",
+                     "--mqueue", "--exec-label", "--file-label", "--block-fd", "--userns-block-fd", "--add-seccomp-fd"),
+                    1),
+}
+# `sh -c "$(cat deploy.sh)"`, `"$(< deploy.sh)"`: text the guard can read.
+_CAT_SUBSTITUTION = re.compile(r'"?\$\((?:cat\s+|<\s*)([A-Za-z0-9_./~-]+)\s*\)"?')
 # `cd` operands that are computed but knowable (see Analyser.known_path).
 _KNOWN_DIR = re.compile(
     r'"?(?P<head>\$\(git rev-parse --show-toplevel\)|\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*\})'
@@ -215,6 +234,39 @@ def _replace_strings(argv: Sequence[Word]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _own_directory(text: str, directory: str | None) -> str:
+    """A script's `$(dirname "$0")` / `${0%/*}` is the directory it was read from."""
+    if directory is None:
+        return text
+    return _OWN_DIRECTORY.sub(lambda _: directory, text)
+
+
+_OWN_DIRECTORY = re.compile(
+    r'\$\(\s*dirname\s+(?:--\s+)?"?\$(?:0|\{0\}|\{?BASH_SOURCE(?:\[0\])?\}?)"?\s*\)'
+    r'|\$\{(?:0|BASH_SOURCE(?:\[0\])?)%/\*\}'
+)
+
+
+def _decoded(name: str, options: list[str | None], text: str | None) -> str | None:
+    """`base64 -d` / `xxd -r -p` of known text; None when it is not a decoding or not text."""
+    if text is None or None in options:
+        return None
+    flags = " ".join(o or "" for o in options)
+    try:
+        if name in ("base64", "basenc") and re.search(r"(?:^|\s)(?:-d|-D|--decode|-[a-zA-Z]*d)\b", flags):
+            import base64
+
+            cleaned = "".join(text.split())
+            if "--base64url" in flags:
+                return base64.urlsafe_b64decode(cleaned + "=" * (-len(cleaned) % 4)).decode("utf-8")
+            return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4)).decode("utf-8")
+        if name == "xxd" and "-r" in flags and "-p" in flags:
+            return bytes.fromhex("".join(text.split())).decode("utf-8")
+    except ValueError:
+        return None
+    return None
+
+
 def program_name(value: str, strip_version: bool = False) -> str:
     base = command_basename(value)
     return command_basename(strip_package_version(base)) if strip_version else base
@@ -234,6 +286,7 @@ class Analyser:
         self.functions: dict[str, Block] = {}  # shell functions defined so far (by name)
         self.aliases: dict[str, str] = {}  # aliases defined so far: name -> replacement text
         self.active: set[str] = set()  # functions and aliases being expanded (no endless recursion)
+        self.git_set: dict[str, str | None] = {}  # `git config KEY VALUE` run earlier in this command
 
     # texts and statements --------------------------------------------------------------------
 
@@ -251,9 +304,10 @@ class Analyser:
             self.command(stmt, ctx, stdin)
         elif isinstance(stmt, Pipeline):
             previous: Stmt | None = None
+            piped: Input | None = stdin
             last = ctx
             for stage in stmt.stages:
-                piped = self.output_of(previous, ctx) if previous is not None else stdin
+                piped = self.output_of(previous, ctx, piped) if previous is not None else stdin
                 last = ctx.child()
                 self.walk(stage, last, piped)
                 previous = stage
@@ -378,13 +432,17 @@ class Analyser:
             return value
         return os.path.join(cwd, value) if cwd is not None else None
 
-    def output_of(self, stage: Stmt, ctx: Ctx) -> Input:
-        """What a pipeline stage writes, when it is fixed text (`echo`, `printf`, `cat <<EOF`)."""
+    def output_of(self, stage: Stmt, ctx: Ctx, stdin: Input | None = None) -> Input:
+        """What a pipeline stage writes, when it is fixed text (`echo`, `printf`, `cat <<EOF`), or
+        text this command decodes (`base64 -d`, `xxd -r -p` of known text)."""
         if not isinstance(stage, Command) or not stage.words or stage.words[0].value is None:
             return Input(None, "pipe")
         name = program_name(stage.words[0].value)
         args = stage.words[1:]
         has_text, body = stage.stdin_text
+        if name in ("base64", "xxd", "basenc"):
+            source = body if has_text else stdin.text if stdin is not None else None
+            return Input(_decoded(name, [w.value for w in args], source), "pipe")
         if any(w.value is None for w in args):
             return Input(None, "pipe")
         values = [w.value or "" for w in args]
@@ -442,6 +500,12 @@ class Analyser:
             if not inv.argv:
                 return
             head = inv.argv[0]
+            if head.value is None and not inv.extra_args:
+                known = self.expand_known(head.raw, inv.env)
+                if known is not None and known.strip():
+                    # `PY=/usr/bin/python3; "$PY" -m x`: the variable was set in this command.
+                    inv = inv.replace(argv=(Word(known, head.raw), *inv.argv[1:]))
+                    head = inv.argv[0]
             if head.value is None and inv.extra_args:
                 why = "program supplied at run time (xargs, parallel, -exec): assumed production"
                 self.add("external_write", "production", RULE_COMPUTED, head.raw, inv.text, why, ctx)
@@ -465,8 +529,9 @@ class Analyser:
         name = program_name(head.value or "", strip_version)
         if name not in self.known:
             # PowerShell paths (`C:\tools\wrangler.cmd`) lose their backslashes to bash quoting.
-            raw_name = program_name(head.raw.strip("'\""), strip_version)
-            if raw_name in self.known:
+            raw = head.raw.strip("'\"")
+            raw_name = program_name(raw, strip_version)
+            if raw_name in self.known and _WINDOWS_PATH.search(raw):
                 return raw_name
         return name
 
@@ -499,12 +564,18 @@ class Analyser:
             return None
         if name in ASSIGNING_BUILTINS or name in DECLARATION_BUILTINS:
             self.dynamic_assignment(name, inv, ctx)
-        if name in INTERPRETERS:
-            self.inline_code(name, inv, ctx)
+        if name in runners.INTERPRETERS:
+            self.interpreter(name, inv, ctx)
         path = inv.argv[0].value or ""
         if "/" in path and path.endswith(SCRIPT_SUFFIXES):
             self.script_file(inv.argv[0], inv, ctx, same_shell=False)
             return None
+        if "/" in path and self.executable_file(inv, ctx) and name not in self.known:
+            return None  # (a script named like a known program is also judged as that program)
+        if name == "git":
+            self.git(inv, ctx)
+        elif name in ("cp", "mv", "ln", "install", "tee"):
+            self.remember_copy(name, inv, ctx)
         self.apply_rules(name, inv, ctx)
         if name in ("docker", "podman"):
             self.container_command(inv, ctx)
@@ -528,6 +599,17 @@ class Analyser:
             table[make] = self.make
         table["alias"] = self.alias
         table["trap"] = self.trap
+        for awk in runners.AWKS:
+            table[awk] = self.awk
+        for editor in runners.EDITORS:
+            table[editor] = self.editor
+        table.update({
+            "tmux": self.tmux, "screen": self.screen, "at": self.at, "batch": self.at, "crontab": self.crontab,
+            "expect": self.expect, "deno": self.deno, "just": self.just, "task": self.task, "go-task": self.task,
+            "cargo": self.cargo, "concurrently": self.concurrently, "npm-run-all": self.run_all,
+            "run-s": self.run_all, "run-p": self.run_all, "nodemon": self.nodemon, "bwrap": self.bwrap,
+            UNSEEN_CODE: self.unseen_code, UNSEEN_INPUT: self.unseen_code,
+        })
         return table
 
     def change_directory(self, name: str, args: Sequence[Word], ctx: Ctx, env: Mapping[str, frozenset[str | None]]
@@ -638,6 +720,11 @@ class Analyser:
             self.add("external_write", "production", RULE_COMPUTED, "", inv.text, why, ctx)
             return
         if word.value is None:
+            readable = _CAT_SUBSTITUTION.fullmatch(word.raw)
+            text = self.read_file(Word(readable.group(1), readable.group(1)), inv.cwd) if readable else None
+            if text is not None:
+                self.run_text(text, self.nested_ctx(inv, ctx, f"{origin} from {readable.group(1) if readable else ''}"))
+                return
             self.unknowable(inv.text, f"{origin} computed at run time", RULE_COMPUTED, "", ctx)
             return
         self.run_text(word.value, self.nested_ctx(inv, ctx, origin))
@@ -800,47 +887,536 @@ class Analyser:
         if args and not (args[0].value or "").startswith("-"):
             self.shell_text(args[0], inv, ctx, "trap")
 
-    def inline_code(self, name: str, inv: Invocation, ctx: Ctx) -> None:
-        """`python -c`, `node -e` ...: flag code that starts a program a rule knows about."""
-        flags = INTERPRETERS[name]
-        args = inv.argv[1:]
-        codes: list[Word] = []
-        for i, word in enumerate(args):
-            if word.value in flags and i + 1 < len(args):
-                codes.append(args[i + 1])
-            elif word.value is not None and word.value.startswith("--eval="):
-                codes.append(Word(word.value[7:], word.raw))
-        if name == "deno" and len(args) > 1 and args[0].value == "eval":
-            codes.append(args[1])
-        operands = [a for a in args if not (a.value or "-").startswith("-")]
-        if not codes and inv.stdin is not None and not operands:
-            codes.append(Word(inv.stdin.text, inv.stdin.text or "<stdin>"))
-        for code in codes:
-            text = code.value if code.value is not None else code.raw
-            if not re.search(_SPAWNS, text):
-                continue
-            mentioned = self.mentioned_programs(text)
-            if not mentioned:
-                continue
-            external = any(r.kind == "external_write" for p in mentioned for r in self.rules.for_program(p))
-            reason = f"inline {name} code starts {', '.join(sorted(mentioned))}"
-            if external:
-                self.unknowable(text, reason, RULE_INLINE_CODE, name, ctx)
-            else:
-                self.add("local_write", "local", RULE_INLINE_CODE, name, text, reason, ctx)
+    # code in other languages ---------------------------------------------------------------
 
-    def mentioned_programs(self, text: str) -> set[str]:
-        lowered = text.lower()
-        found: set[str] = set()
-        for program in self.rule_programs | scripts.PACKAGE_MANAGERS:
-            if re.search(rf"(?<![A-Za-z0-9_-]){re.escape(program)}(?![A-Za-z0-9_-])", lowered):
-                found.add(program)
-        return found
+    def interpreter(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`python -c CODE`, `node -e CODE`, `python file.py`, `node file.js`, `tsx x.ts`, code on stdin."""
+        spec = runners.INTERPRETERS[name]
+        call = runners.interpreter_call(spec, inv.argv[1:])
+        if name in ("node", "nodejs") and self.node_run(inv, ctx):
+            return
+        for word in call.codes:
+            if word.value is None:
+                self.unknowable(inv.text, f"inline {name} code assembled at run time", RULE_INLINE_CODE, name, ctx)
+            else:
+                self.scan_code(word.value, spec.lang, inv, ctx, f"inline {name} code")
+        if call.file is not None:
+            if name in ("node", "nodejs") and self.package_bin(call.file, call.args, inv, ctx):
+                return
+            self.run_file(call.file, inv, ctx, spec.lang)
+        elif call.from_stdin and not call.codes and inv.stdin is not None:
+            if inv.stdin.text is None:
+                reason = f"{name} reads code from a {inv.stdin.source} that cannot be seen"
+                self.unknowable(inv.text, reason, RULE_INLINE_CODE, name, ctx)
+            else:
+                self.scan_code(inv.stdin.text, spec.lang, inv, ctx, f"{name} code from {inv.stdin.source}")
+
+    def node_run(self, inv: Invocation, ctx: Ctx) -> bool:
+        """`node --run NAME`: a package.json script, like `npm run NAME`."""
+        args = inv.argv[1:]
+        for i, word in enumerate(args):
+            value = word.value or ""
+            if value == "--run" and i + 1 < len(args) or value.startswith("--run="):
+                name_word = args[i + 1] if value == "--run" else Word(value[6:], value[6:])
+                if name_word.value is None:
+                    self.unknowable(inv.text, "script name computed at run time", RULE_COMPUTED, "node", ctx)
+                else:
+                    self.package_script(name_word.value, tuple(args[i + 2 :]), inv.cwd, False, inv, ctx)
+                return True
+        return False
+
+    def package_bin(self, file: Word, args: Sequence[Word], inv: Invocation, ctx: Ctx) -> bool:
+        """`node node_modules/wrangler/bin/wrangler.js deploy` is `wrangler deploy`."""
+        match = _PACKAGE_BIN.search(file.value or "")
+        if match is None:
+            return False
+        package = match.group("bin") or match.group("package") or ""
+        name = package.rsplit("/", 1)[-1].lower()
+        if name not in self.known:
+            return False
+        self.invoke(inv.replace(argv=(Word(name, file.raw), *args), depth=inv.depth + 1), ctx)
+        return True
+
+    def executable_file(self, inv: Invocation, ctx: Ctx) -> bool:
+        """`./deploy`, `bin/release`: a text file runs as a script (its shebang names the language;
+        none: sh). A binary is a program like any other; a missing one cannot be seen."""
+        word = inv.argv[0]
+        path = self.path(word, inv.cwd)
+        if path is None:
+            return False
+        normal = os.path.normpath(path)
+        if normal not in self.written:
+            if not os.path.isfile(normal):
+                # Missing: a known program's usual path (`./node_modules/.bin/wrangler`) is judged by
+                # its name; anything else cannot be seen.
+                return program_name(word.value or "") not in self.known and self.run_file(word, inv, ctx, None)
+            if scripts.read_text(normal) is None:
+                return False  # a binary (or too large): judged by its name
+        self.run_file(word, inv, ctx, None)
+        return True
+
+    def run_file(self, word: Word, inv: Invocation, ctx: Ctx, lang: str | None) -> bool:
+        """Read a script file (bounded) and judge what it runs: shell text, or code scanned."""
+        path = self.path(word, inv.cwd)
+        text = self.read_file(word, inv.cwd) if path is not None else None
+        if text is None:
+            reason = "script path computed at run time" if word.value is None else f"cannot read script {word.raw}"
+            self.unknowable(inv.text, reason, RULE_COMPUTED, word.raw, ctx)
+            return True
+        first = text.split("\n", 1)[0]
+        found = code.language(path or "", first)
+        if found in ("python", "js", "ruby", "perl", "php", "awk", "other") or lang not in (None, "shell"):
+            self.scan_code(text, found or lang or "other", inv, ctx, f"script {word.raw}")
+            return True
+        directory = os.path.dirname(path) if path is not None else None
+        self.run_text(_own_directory(text, directory), self.nested_ctx(inv, ctx, f"script {word.value}"))
+        return True
+
+    def scan_code(self, text: str, lang: str, inv: Invocation, ctx: Ctx, origin: str) -> None:
+        """Programs the code starts (judged as shell commands) and mutating requests it sends."""
+        session = frozenset(n.strip() for n in self.environ.get("CRANE_INJECTED", "").split(",") if n.strip())
+        found = code.scan(text, lang, self.environ, session)
+        for spawn in found.spawns:
+            if spawn.command is None:
+                self.unknowable_code(text, inv, f"{origin}: {spawn.why}", ctx)
+            else:
+                self.run_text(spawn.command, self.nested_ctx(inv, ctx, origin))
+        for request in found.requests:
+            if not request.urls:
+                self.unknowable_code(text, inv, f"{origin} sends a mutating HTTP request to a URL built at run time",
+                                     ctx)
+                continue
+            target, why = url_target(list(request.urls), self.config)
+            kind: Kind = "local_write" if target == "local" else "external_write"
+            self.add(kind, target, RULE_CODE_HTTP, "", inv.text, f"{origin} sends a mutating HTTP request ({why})",
+                     ctx)
+
+    def unknowable_code(self, text: str, inv: Invocation, reason: str, ctx: Ctx) -> None:
+        """Like `unknowable`, quoting the command but scanning the whole code for production."""
+        mention = "too long to scan for production: assumed production" if len(text) > MAX_MENTION_SCAN else \
+            mentions_production([text, inv.text], self.config)
+        target: Target = "production" if mention else "unknown"
+        self.add("external_write", target, RULE_INLINE_CODE, "", inv.text, f"{reason}; {mention}" if mention else
+                 reason, ctx)
+
+    def unseen_code(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        what = joined(inv.argv[1:]).raw if name == UNSEEN_CODE else "input"
+        self.unknowable(inv.text, f"runs {what} that crane cannot read", RULE_COMPUTED, name, ctx)
+
+    def awk(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """awk's `system("…")`, `print | "cmd"`, `"cmd" | getline`."""
+        program, file = runners.awk_program(inv.argv[1:])
+        if file is not None:
+            self.run_file(file, inv, ctx, "awk")
+        elif program is not None and program.value is None:
+            self.unknowable(inv.text, "awk program computed at run time", RULE_INLINE_CODE, name, ctx)
+        elif program is not None:
+            self.scan_code(program.value or "", "awk", inv, ctx, f"{name} program")
+
+    def editor(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`vim -c '!cmd'`, `ex +'r !cmd'`, `vim -c 'call system("…")'`."""
+        for command in runners.editor_commands(inv.argv[1:]):
+            if command.value is None:
+                self.unknowable(inv.text, f"{name} command computed at run time", RULE_COMPUTED, name, ctx)
+                continue
+            shell_line, unseen = runners.vim_shell(command.value)
+            if shell_line is not None:
+                self.run_text(shell_line, self.nested_ctx(inv, ctx, f"{name} command"))
+            elif unseen:
+                self.scan_code(command.value, "vim", inv, ctx, f"{name} command")
+                if not code.scan(command.value, "vim", self.environ).spawns:
+                    self.unknowable(inv.text, f"{name} runs code crane cannot follow", RULE_INLINE_CODE, name, ctx)
+
+    def tmux(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        for command in runners.tmux_shell_commands(inv.argv[1:]):
+            self.shell_text(command, inv, ctx, "tmux command")
+
+    def screen(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        argv, typed = runners.screen_command(inv.argv[1:])
+        for text in typed:
+            self.shell_text(text, inv, ctx, "screen stuff")
+        if argv:
+            self.invoke(inv.replace(argv=tuple(argv), depth=inv.depth + 1), ctx)
+
+    def at(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`at`/`batch` run their job later: commands from stdin or `-f FILE`."""
+        from_stdin, file = runners.at_job_file(inv.argv[1:])
+        if file is not None:
+            self.run_file(file, inv, ctx, "shell")
+        elif from_stdin:
+            self.job_from_stdin(name, inv, ctx)
+
+    def job_from_stdin(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        if inv.stdin is None or inv.stdin.text is None:
+            self.unknowable(inv.text, f"{name} reads its commands from input that cannot be seen", RULE_COMPUTED,
+                            name, ctx)
+            return
+        self.run_text(inv.stdin.text, self.nested_ctx(inv, ctx, f"{name} job"))
+
+    def crontab(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        from_stdin, file, looks = runners.crontab_source(inv.argv[1:])
+        if looks:
+            return
+        text = inv.stdin.text if from_stdin and inv.stdin is not None else None
+        if file is not None:
+            text = self.read_file(file, inv.cwd)
+        if text is None:
+            self.unknowable(inv.text, "crontab installs jobs crane cannot see", RULE_COMPUTED, name, ctx)
+            return
+        for line in runners.crontab_commands(text):
+            self.run_text(line, self.nested_ctx(inv, ctx, "crontab job"))
+
+    def expect(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        inline, file = runners.expect_script(inv.argv[1:])
+        script = inline.value if inline is not None else self.read_file(file, inv.cwd) if file is not None else None
+        if (inline is not None or file is not None) and script is None:
+            self.unknowable(inv.text, "expect script cannot be read", RULE_COMPUTED, name, ctx)
+            return
+        commands, dynamic = runners.expect_commands(script or "")
+        for command in commands:
+            self.run_text(command, self.nested_ctx(inv, ctx, "expect spawn"))
+        if dynamic:
+            self.unknowable(script or inv.text, "expect spawns a command built at run time", RULE_COMPUTED, name, ctx)
+
+    def deno(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`deno run npm:wrangler …`, `deno run file.ts`, `deno eval CODE`, `deno task NAME`."""
+        args = inv.argv[1:]
+        sub = args[0].value if args else None
+        if sub in ("eval", "e"):
+            operands = [w for w in args[1:] if not (w.value or "").startswith("-")]
+            if operands:
+                word = operands[0]
+                if word.value is None:
+                    self.unknowable(inv.text, "deno eval code assembled at run time", RULE_INLINE_CODE, name, ctx)
+                else:
+                    self.scan_code(word.value, "js", inv, ctx, "deno eval code")
+            return
+        if sub == "task":
+            operands = [w for w in args[1:] if not (w.value or "").startswith("-")]
+            self.task_lines("deno task", operands[0] if operands else None, inv, ctx,
+                            lambda d, n: tasks.deno_tasks(d, n))
+            return
+        if sub not in ("run", "x", "serve") and not (sub or "").startswith(("npm:", "jsr:", "http")) and \
+                not re.search(scripts._SCRIPT_FILE, sub or ""):
+            return  # deno fmt, lint, test, check, ...: local
+        rest = args[1:] if sub in ("run", "x", "serve") else args
+        i = 0
+        while i < len(rest) and (rest[i].value or "").startswith("-"):
+            option = rest[i].value or ""
+            i += 2 if option in ("--config", "-c", "--import-map", "--location", "--seed", "--env-file",
+                                "--cert", "--lock", "--inspect-port") else 1
+        if i >= len(rest):
+            return
+        target = rest[i]
+        value = target.value
+        if value is not None and value.startswith("npm:"):
+            package = strip_package_version(value[4:]).rsplit("/", 1)[-1]
+            argv = (Word(package, target.raw), *rest[i + 1 :])
+            self.invoke(inv.replace(argv=argv, depth=inv.depth + 1, strip_version=True), ctx)
+        elif value is None or value.startswith(("http:", "https:", "jsr:", "data:")):
+            self.unknowable(inv.text, f"deno runs code crane cannot read ({target.raw})", RULE_COMPUTED, name, ctx)
+        else:
+            self.run_file(target, inv, ctx, "js")
+
+    def task_lines(self, runner: str, task: Word | None, inv: Invocation, ctx: Ctx,
+                   reader: Callable[[str, str], list[str] | None]) -> None:
+        if task is not None and task.value is None:
+            self.unknowable(inv.text, f"{runner} task computed at run time", RULE_COMPUTED, runner, ctx)
+            return
+        directory = inv.cwd
+        if directory is None:
+            self.unknowable(inv.text, f"{runner}: directory not known", RULE_COMPUTED, runner, ctx)
+            return
+        name = task.value if task is not None and task.value is not None else ""
+        for parent in scripts.ancestors(directory)[:8]:
+            lines = reader(parent, name)
+            if lines is None:
+                continue
+            for line in lines:
+                self.run_text(line, self.nested_ctx(inv, ctx, f"{runner} {name}".strip(), cwd=parent))
+            return
+
+    def just(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        args = inv.argv[1:]
+        justfile: str | None = None
+        names: list[str] = []
+        i = 0
+        while i < len(args):
+            value = args[i].value
+            if value is None:
+                self.unknowable(inv.text, "just arguments computed at run time", RULE_COMPUTED, name, ctx)
+                return
+            if value in ("-f", "--justfile", "-d", "--working-directory", "--set", "--shell", "--dotenv-path"):
+                justfile = args[i + 1].value if value in ("-f", "--justfile") and i + 1 < len(args) else justfile
+                i += 3 if value == "--set" else 2
+                continue
+            if value in ("-n", "--dry-run", "-l", "--list", "--summary", "--show", "-s", "--evaluate", "--help"):
+                return
+            if not value.startswith("-") and "=" not in value:
+                names.append(value)
+            i += 1
+        directory = inv.cwd
+        if directory is None:
+            self.unknowable(inv.text, "just: directory not known", RULE_COMPUTED, name, ctx)
+            return
+        for parent in scripts.ancestors(directory)[:8]:
+            lines = tasks.just_recipes(parent, justfile, names[:1] if names else [])
+            if lines is None:
+                continue
+            for line in lines:
+                self.run_text(line, self.nested_ctx(inv, ctx, "just recipe", cwd=parent))
+            return
+
+    def task(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        operands = [w for w in inv.argv[1:] if not (w.value or "").startswith("-")]
+        if any(w.value in ("--dry", "-n", "--list", "-l", "--list-all", "-a", "--summary") for w in inv.argv[1:]):
+            return
+        self.task_lines("task", operands[0] if operands else None, inv, ctx, tasks.taskfile_tasks)
+
+    def cargo(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        args = inv.argv[1:]
+        if args and args[0].value in ("make", "run-script") and args[0].value == "make":
+            operands = [w for w in args[1:] if not (w.value or "").startswith("-")]
+            self.task_lines("cargo make", operands[0] if operands else None, inv, ctx, tasks.cargo_make_tasks)
+        self.apply_rules(name, inv, ctx)
+
+    def concurrently(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`concurrently "cmd1" "cmd2"`: each argument is a shell command (`npm:x` a script)."""
+        for word in inv.argv[1:]:
+            value = word.value
+            if value is not None and value.startswith("-"):
+                continue
+            if value is not None and value.startswith("npm:"):
+                self.package_script(value[4:], (), inv.cwd, False, inv, ctx)
+                continue
+            self.shell_text(word, inv, ctx, "concurrently command")
+
+    def run_all(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`npm-run-all a b`, `run-s a b`, `run-p a b`: package scripts (globs match several)."""
+        for word in inv.argv[1:]:
+            value = word.value
+            if value is None:
+                self.unknowable(inv.text, "script name computed at run time", RULE_COMPUTED, name, ctx)
+            elif not value.startswith("-"):
+                if any(c in value for c in "*?[") and inv.cwd is not None:
+                    directory = scripts.nearest_package_dir(inv.cwd)
+                    table = scripts.read_scripts(directory) if directory else {}
+                    for script in table:
+                        if fnmatchcase(script, value.replace(":", "\x00").replace("\x00", ":")):
+                            self.package_script(script, (), inv.cwd, False, inv, ctx)
+                else:
+                    self.package_script(value, (), inv.cwd, False, inv, ctx)
+
+    def bwrap(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """bubblewrap: options with zero, one or two values, then the command."""
+        args = inv.argv[1:]
+        i = 0
+        while i < len(args):
+            value = args[i].value
+            if value is None or not value.startswith("--"):
+                break
+            i += 1 + _BWRAP_ARITY.get(value, 0)
+        if i < len(args):
+            self.invoke(inv.replace(argv=tuple(args[i:]), depth=inv.depth + 1), ctx)
+
+    def nodemon(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        args = inv.argv[1:]
+        for i, word in enumerate(args):
+            if word.value in ("--exec", "-x") and i + 1 < len(args):
+                self.shell_text(args[i + 1], inv, ctx, "nodemon --exec")
+                return
+        operands = [w for w in args if not (w.value or "").startswith("-")]
+        if operands:
+            self.run_file(operands[0], inv, ctx, "js")
+
+    # git ------------------------------------------------------------------------------------
+
+    def git(self, inv: Invocation, ctx: Ctx) -> None:
+        """Aliases, config keys that name programs (runner definitions) and hooks."""
+        args = inv.argv[1:]
+        cwd = inv.cwd
+        overrides: dict[str, str | None] = {}
+        i = 0
+        while i < len(args):
+            value = args[i].value
+            if value is None or not value.startswith("-"):
+                break
+            if value in ("-c", "--config-env") and i + 1 < len(args) or value.startswith("--config-env="):
+                given = args[i + 1] if not value.startswith("--config-env=") else Word(value[13:], value)
+                key, _, assigned = (given.value or given.raw).partition("=")
+                computed = given.value is None or value.startswith("--config-env")
+                overrides[key.lower()] = None if computed else assigned
+                i += 1 if value.startswith("--config-env=") else 2
+                continue
+            if value == "-C" and i + 1 < len(args):
+                cwd = self.path(args[i + 1], cwd)
+                i += 2
+                continue
+            i += 2 if value in ("--git-dir", "--work-tree", "--namespace", "--exec-path", "--super-prefix") else 1
+        for key, setting in overrides.items():
+            self.git_runner_definition(key, setting, inv, ctx)
+        if i >= len(args):
+            return
+        sub = args[i].value
+        after = args[i + 1 :]
+        if sub is None:
+            return
+        if sub == "config":
+            self.git_config_command(after, inv, ctx)
+            return
+        config = self.git_settings(cwd, overrides)
+        alias = config.get(f"alias.{sub.lower()}")
+        if alias is not None and sub not in runners.GIT_HOOKS and f"git {sub}" not in self.active:
+            self.git_alias(sub, alias, after, inv, ctx)
+        hooks = runners.GIT_HOOKS.get(sub)
+        if hooks and cwd is not None:
+            skip_verify = any(w.value in ("--no-verify", "-n") if sub == "commit" else w.value == "--no-verify"
+                              for w in after)
+            self.git_hooks(sub, hooks, skip_verify, config, cwd, inv, ctx)
+
+    def git_settings(self, cwd: str | None, overrides: Mapping[str, str | None]) -> dict[str, str | None]:
+        """The git config that applies: global files, the repository's, this command's `git config`, `-c`."""
+        settings: dict[str, str | None] = {}
+        home = self.environ.get("HOME")
+        for path in (os.path.join(self.environ.get("XDG_CONFIG_HOME") or os.path.join(home or "/", ".config"),
+                                  "git", "config"), os.path.join(home, ".gitconfig") if home else ""):
+            if path:
+                settings.update(runners.read_git_config(path))
+        directory = runners.git_dir(cwd) if cwd is not None else None
+        if directory is not None:
+            settings.update(runners.read_git_config(os.path.join(directory, "config")))
+        settings.update(self.git_set)
+        settings.update(overrides)
+        return settings
+
+    def git_runner_definition(self, key: str, value: str | None, inv: Invocation, ctx: Ctx) -> None:
+        """A git config key that names a program: what it runs is judged when it is defined."""
+        if not runners.git_key_runs_program(key):
+            return
+        key = key.lower()
+        if value is None:
+            self.unknowable(inv.text, f"git {key} set to a value computed at run time", RULE_COMPUTED, "git", ctx)
+            return
+        if key in ("core.hookspath", "include.path") or key.startswith("includeif."):
+            return  # a directory or file: read when hooks run / outside what crane follows
+        if key.startswith("alias.") and not value.startswith("!"):
+            return  # a git subcommand: judged when used
+        if value.strip().lower() in ("", "true", "false", "cat", "less", "more", "vim", "vi", "nano"):
+            return
+        text = value[1:] if value.startswith("!") else value
+        self.run_text(text, self.nested_ctx(inv, ctx, f"git {key}"))
+
+    def git_config_command(self, rest: Sequence[Word], inv: Invocation, ctx: Ctx) -> None:
+        operands: list[Word] = []
+        i = 0
+        reading = False
+        while i < len(rest):
+            value = rest[i].value
+            if value is not None and value.startswith("-"):
+                if value in ("--get", "--get-all", "--get-regexp", "-l", "--list", "--unset", "--unset-all",
+                             "--remove-section", "--rename-section", "--show-origin", "--get-urlmatch"):
+                    reading = True
+                i += 2 if value in ("-f", "--file", "--blob", "--type", "--default", "--comment") else 1
+                continue
+            operands.append(rest[i])
+            i += 1
+        if operands and operands[0].value in ("set", "get", "unset", "list", "rename-section", "remove-section",
+                                              "edit"):
+            reading = operands[0].value != "set"
+            operands = operands[1:]
+        if reading or len(operands) < 2:
+            return
+        key_word, value_word = operands[0], operands[1]
+        if key_word.value is None:
+            self.unknowable(inv.text, "git config key computed at run time", RULE_COMPUTED, "git", ctx)
+            return
+        key = key_word.value.lower()
+        self.git_set[key] = value_word.value
+        self.git_runner_definition(key, value_word.value, inv, ctx)
+
+    def git_alias(self, sub: str, alias: str | None, rest: Sequence[Word], inv: Invocation, ctx: Ctx) -> None:
+        if alias is None:
+            self.unknowable(inv.text, f"git alias {sub} computed at run time", RULE_COMPUTED, "git", ctx)
+            return
+        self.active.add(f"git {sub}")
+        try:
+            if alias.startswith("!"):
+                # git runs `sh -c '<alias> "$@"' <alias> <args>`.
+                text = " ".join((alias[1:], *(w.raw for w in rest)))
+                self.run_text(text, self.nested_ctx(inv, ctx, f"git alias {sub}"))
+            else:
+                words = tuple(Word(w, w) for w in code.shlex_split(alias))
+                self.invoke(inv.replace(argv=(inv.argv[0], *words, *rest), depth=inv.depth + 1), ctx)
+        finally:
+            self.active.discard(f"git {sub}")
+
+    def git_hooks(self, sub: str, hooks: Sequence[str], skip_verify: bool, config: Mapping[str, str | None],
+                  cwd: str, inv: Invocation, ctx: Ctx) -> None:
+        """Read the hooks `git <sub>` runs like script files (husky's wrapper is looked through)."""
+        directory = runners.git_dir(cwd)
+        root = os.path.dirname(directory) if directory is not None and directory.endswith("/.git") else cwd
+        hooks_path = config.get("core.hookspath", "") or ""
+        if "core.hookspath" in config and config["core.hookspath"] is None:
+            self.unknowable(inv.text, "git hooks directory computed at run time", RULE_COMPUTED, "git", ctx)
+            return
+        if hooks_path:
+            base = os.path.expanduser(hooks_path)
+            hooks_dir = base if os.path.isabs(base) else os.path.join(root, base)
+        elif directory is not None:
+            hooks_dir = os.path.join(directory, "hooks")
+        else:
+            return
+        if os.path.basename(os.path.normpath(hooks_dir)) == "_" and \
+                os.path.basename(os.path.dirname(os.path.normpath(hooks_dir))) == ".husky":
+            hooks_dir = os.path.dirname(os.path.normpath(hooks_dir))  # husky 9: `.husky/_/h` runs `.husky/<hook>`
+        for hook in hooks:
+            if skip_verify and hook in runners.GIT_VERIFY_HOOKS:
+                continue
+            path = os.path.normpath(os.path.join(hooks_dir, hook))
+            if path not in self.written and not os.path.isfile(path):
+                continue
+            hook_inv = inv.replace(argv=(Word(path, path),), cwd=root, depth=inv.depth + 1)
+            self.run_file(Word(path, path), hook_inv, self.nested_ctx(hook_inv, ctx, f"git {hook} hook", cwd=root),
+                          None)
+
+    # files this command writes before it runs them --------------------------------------------
+
+    def remember_copy(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`cp a run.sh`, `mv`, `ln -s`, `install`, `tee run.sh`: the new file holds known text (or not)."""
+        words = [w for w in inv.argv[1:] if not (w.value or "").startswith("-")]
+        if name == "tee":
+            content = inv.stdin.text if inv.stdin is not None else None
+            for word in words:
+                self.note_written(word, content, inv.cwd)
+            return
+        if len(words) < 2:
+            return
+        destination = words[-1]
+        for source in words[:-1]:
+            content = self.read_file(source, inv.cwd)
+            target = destination
+            path = self.path(destination, inv.cwd)
+            if path is not None and os.path.isdir(path) and source.value is not None:
+                joined_path = os.path.join(destination.value or "", os.path.basename(source.value))
+                target = Word(joined_path, joined_path)
+            self.note_written(target, content, inv.cwd)
+
+    def note_written(self, word: Word, content: str | None, cwd: str | None) -> None:
+        path = self.path(word, cwd)
+        if path is not None:
+            self.written[os.path.normpath(path)] = content
 
     # package managers and make ----------------------------------------------------------------
 
     def package(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         args = inv.argv[1:]
+        if name == "bun" and args and args[0].value in ("-e", "--eval", "-p", "--print") and len(args) > 1:
+            code_word = args[1]
+            if code_word.value is None:
+                self.unknowable(inv.text, "inline bun code assembled at run time", RULE_INLINE_CODE, name, ctx)
+            else:
+                self.scan_code(code_word.value, "js", inv, ctx, "inline bun code")
+            return
         for call in scripts.parse_package_manager(name, args):
             cwd = inv.cwd if call.chdir is None else self.path(call.chdir, inv.cwd)
             if call.kind == "builtin":
@@ -864,7 +1440,7 @@ class Analyser:
             elif call.kind == "shell":
                 self.shell_text(call.args[0], inv.replace(cwd=cwd), ctx, f"{name} shell command")
             else:
-                self.add("read", "local", None, name, inv.text, "runs a source file", ctx)
+                self.run_file(call.name_word or Word(call.name, call.name or ""), inv.replace(cwd=cwd), ctx, "js")
 
     def script_or_bin(self, name: str, call: scripts.PmCall, cwd: str | None, inv: Invocation, ctx: Ctx) -> None:
         if call.name is None:
