@@ -517,3 +517,95 @@ def test_targets_from_the_sessions_own_variables_are_seen(where: dict[str, Path]
     assert unseeable_finding(result) is None
     if target != PROD:
         assert decide(result, CONFIG.replace(env="dev"), sticky_active=False).decision == "allow"
+
+
+# --- Everyday local work stays allowed in every mode ---------------------------------------------
+EVERYDAY: list[tuple[str, str]] = [
+    ("npm test", "quiet"),
+    ("npm run build", "quiet"),
+    ("npm run lint -- --fix", "quiet"),
+    ("npx vitest run", "quiet"),
+    ("npx tsc --noEmit", "quiet"),
+    ("npx prettier --write src", "quiet"),
+    ("pytest -q", "quiet"),
+    ("python -m pytest -q tests/", "quiet"),
+    ("python3 -m mypy src", "quiet"),
+    ("python setup.py build", "quiet"),
+    ("python manage.py test", "quiet"),
+    ("./manage.py check", "quiet"),
+    ("python tools/build.py", "quiet"),
+    ("./bin/ci", "quiet"),
+    ("bash scripts/check.sh", "quiet"),
+    ("ruff format . && ruff check --fix .", "quiet"),
+    ("cargo build --release", "quiet"),
+    ("cargo test", "quiet"),
+    ("make test", "quiet"),
+    ("just test", "quiet"),
+    ("deno task test", "quiet"),
+    ("deno fmt", "quiet"),
+    ("deno run -A main.ts", "quiet"),
+    ("tsx src/index.ts", "quiet"),
+    ("node --test", "quiet"),
+    ("go test ./...", "quiet"),
+    ("./build/app --help", "quiet"),
+    ("git status", "quiet"),
+    ("git diff --stat", "quiet"),
+    ("git log --oneline -5", "quiet"),
+    ("git add -A && git commit -m 'wip'", "quiet"),
+    ("git commit -am 'fix tests'", "quiet"),
+    ("git checkout -b feature/x", "quiet"),
+    ("git switch main", "quiet"),
+    ("git merge --no-ff feature/x", "quiet"),
+    ("git rebase main", "quiet"),
+    ("git stash && git stash pop", "quiet"),
+    ("git -c core.pager=cat log -3", "quiet"),
+    ("git config user.email bot@example.com", "quiet"),
+    ("git commit -m 'husky hooks'", "husky"),
+    ("git commit -m 'pre-commit framework'", "precommit"),
+    ("cd \"$(git rev-parse --show-toplevel)\" && npm test", "quiet"),
+    ("node -e 'console.log(process.version)'", "quiet"),
+    ("python3 -c 'import json,sys; print(json.load(sys.stdin)[\"name\"])' < package.json", "quiet"),
+    ("find . -name '*.pyc' -delete", "quiet"),
+    ("git ls-files '*.ts' | xargs wc -l", "quiet"),
+    ("awk -F, '{print $2}' data.csv | sort | uniq -c", "quiet"),
+    ("sed -n '1,20p' README.md", "quiet"),
+    ("docker build -t app .", "quiet"),
+    ("tmux ls", "quiet"),
+    ("for f in src/*.ts; do npx prettier --check \"$f\"; done", "quiet"),
+    ("PY=/usr/bin/python3; \"$PY\" -m pytest -q", "quiet"),
+]
+
+
+@pytest.mark.parametrize(("command", "project"), EVERYDAY, ids=[c[0][:60] for c in EVERYDAY])
+def test_everyday_local_work_is_allowed_in_every_mode(where: dict[str, Path], command: str, project: str) -> None:
+    from crane.guard.run.decide import decide
+
+    result = classify("Bash", {"command": command}, cwd=str(where[project]), config=CONFIG, environ={})
+    assert result.kind in (R, L), (result.kind, result.target, result.rule, result.reason)
+    for changes in ({"env": "dev"}, {"env": "prod"}, {"env": "dev", "dry_run": True}):
+        verdict = decide(result, CONFIG.replace(**changes), sticky_active=False)
+        assert verdict.decision == "allow", (changes, verdict.reason)
+
+
+def test_the_corpus_is_large_enough() -> None:
+    assert len(CORPUS) + len(UNSEEABLE) + len(EVERYDAY) >= 160 + len(EVERYDAY)
+    assert len({c[0] for c in CORPUS}) == len(CORPUS)
+
+
+@pytest.mark.parametrize(("files", "hook_file"), [
+    (HUSKY_FILES, ".husky/pre-commit"),
+    ({".git/hooks/pre-commit": PRECOMMIT_HOOK.replace("exec pre-commit", "exec wrangler deploy --env production; "
+                                                      "exec pre-commit")}, None),
+    ({}, ".git/hooks/commit-msg"),
+    ({}, ".git/hooks/reference-transaction"),
+])
+def test_a_hook_that_deploys_makes_the_commit_a_production_write(tmp_path: Path, files: dict[str, str],
+                                                                 hook_file: str | None) -> None:
+    husky = ".husky/pre-commit" in files
+    repo = make_repo(tmp_path, "r", "\thooksPath = .husky/_\n" if husky else "")
+    write(repo, files)
+    if hook_file is not None:
+        write(repo, {hook_file: "#!/bin/sh\nnpx wrangler deploy --env production\n"})
+    result = classify("Bash", {"command": "git commit -m x"}, cwd=str(repo), config=CONFIG, environ={})
+    assert (result.kind, result.target) == (X, PROD), result.reason
+    assert "hook" in result.reason

@@ -173,10 +173,13 @@ _VIM_UNSEEN = re.compile(r"^\s*:?\s*(?:ter(?:minal)?|py[3x]?(?:do|file)?|python3
 
 def vim_shell(command: str) -> tuple[str | None, bool]:
     """(shell text, unseen) for one vim command: `!cmd`, `r !cmd`, `w !cmd`, `call system("cmd")`."""
-    for part in command.split("|"):
-        bang = re.match(r"^\s*:?\s*(?:sil(?:ent)?!?\s+)?[.%$,0-9']*\s*(?:r(?:ead)?|w(?:rite)?)?\s*!(.*)$", part)
+    parts = command.split("|")
+    for index, part in enumerate(parts):
+        bang = re.match(r"^\s*:?\s*(?:sil(?:ent)?!?\s+)?[.%$,0-9']*\s*(?:r(?:ead)?|w(?:rite)?)?\s*!(.*)$", part,
+                        re.DOTALL)
         if bang and bang.group(1).strip():
-            return bang.group(1).lstrip("!").strip(), False
+            # `:!cmd` takes the rest of the line, `|` included.
+            return "|".join((bang.group(1), *parts[index + 1 :])).lstrip("!").strip(), False
         if _VIM_FUNCTION.search(part) or _VIM_UNSEEN.match(part):
             return None, True
     return None, False
