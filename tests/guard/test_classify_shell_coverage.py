@@ -64,6 +64,11 @@ SHELL_MODELLING: list[tuple[str, str, str, str | None, str]] = [
     ("wrangler secret put K --e=production", X, PROD, "wrangler.secret.put", "staged"),
     ("wrangler deploy --env staging --env production", X, PROD, "wrangler.deploy", "staged"),
     ("wrangler deploy --dryRun", R, LOCAL, None, "prod"),
+    ("wrangler deploy --env --e production", X, PROD, "wrangler.deploy", "staged"),
+    ("wrangler deploy -e -e production", X, PROD, "wrangler.deploy", "staged"),
+    ("wrangler deploy --env --dry-run", R, LOCAL, None, "staged"),
+    ("wrangler deploy --cwd=../prod", X, PROD, "wrangler.deploy", "staged"),
+    ("wrangler deploy --config=../prod/wrangler.toml --env=", X, PROD, "wrangler.deploy", "staged"),
     # read options only count while they are on
     ("wrangler deploy --dry-run=false --env production", X, PROD, "wrangler.deploy", "staged"),
     ("wrangler deploy --dry-run false -e production", X, PROD, "wrangler.deploy", "staged"),

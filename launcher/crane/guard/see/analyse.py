@@ -202,19 +202,27 @@ YARGS_PROGRAMS = frozenset({"wrangler"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
 
-def yargs_words(words: Sequence[Arg]) -> list[Arg]:
-    """Options as yargs reads them, in the spelling the rules use (the raw text is kept)."""
+def yargs_words(words: Sequence[Arg], value_options: Sequence[str] = ()) -> list[Arg]:
+    """Options as yargs reads them, in the spelling the rules use (the raw text is kept).
+
+    `--e x` is the alias `-e x`; `--dryRun` is `--dry-run`; a string option followed by another
+    option gets the empty string (`--env --e production` is `--env= -e production`).
+    """
     out: list[Arg] = []
     ended = False
-    for word in words:
+    for index, word in enumerate(words):
         value = word.value
-        if ended or value is None or not value.startswith("--") or value == "--":
+        if ended or value is None or not value.startswith("-") or value in ("-", "--"):
             ended = ended or value == "--"
             out.append(word)
             continue
         name, eq, inline = value.partition("=")
-        # `--e` is the alias `-e`; `--dryRun` is `--dry-run`
-        name = name[1:] if len(name) == 3 else _CAMEL.sub(lambda m: "-" + m.group(1).lower(), name)
+        if name.startswith("--"):
+            name = name[1:] if len(name) == 3 else _CAMEL.sub(lambda m: "-" + m.group(1).lower(), name)
+        following = words[index + 1].value if index + 1 < len(words) else None
+        if not eq and name in value_options and following is not None and following.startswith("-") and \
+                len(following) > 1 and not following[1:2].isdigit():
+            eq = "="  # yargs does not take an option as a string option's value
         out.append(Arg(name + eq + inline, word.raw))
     return out
 
@@ -1535,7 +1543,7 @@ class Analyser:
         facts = self.rules.facts(name)
         words = [Arg(w.value, w.raw) for w in inv.argv[1:]]
         if name in YARGS_PROGRAMS:
-            words = yargs_words(words)
+            words = yargs_words(words, facts.value_options)
         for rule in self.rules.for_program(name):
             verdict = evaluate(rule, words, facts, has_stdin=inv.stdin is not None, unseen_args=inv.extra_args)
             if verdict is not None:
