@@ -25,7 +25,12 @@ A command is cleared only if ALL of these hold:
      input is a program the string does not show;
    - package-script runners (npm, pnpm, yarn, bun, npx, turbo, lerna, nx) and make, because
      package.json scripts and Makefiles can deploy;
-   - every wrapper the classifier unwraps (env, sudo, xargs, timeout, ...).
+   - every wrapper the classifier unwraps (env, sudo, xargs, timeout, ...);
+   - interpreters and other runners (python, node, awk, vim, tmux, at, just, ...: RUNNER_NAMES),
+     because the classifier reads their script files and inline code. `python -m MODULE` for a
+     few check/test modules (READ_ONLY_MODULES) is cleared like a read-only git subcommand.
+   A command whose program is a path (`./deploy`, `bin/release`) is never cleared: the
+   classifier reads the script file.
    A name made of letters and digits counts when it appears as a whole run of letters and digits
    (`deploy.sh` names `sh`, `git-lfs` names `git`, `github` does not name `gh`); other names
    (`drizzle-kit`) count as any substring. Quote removal first makes `w'r'angler` name wrangler.
