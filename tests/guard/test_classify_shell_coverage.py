@@ -193,6 +193,7 @@ RUNNERS: list[tuple[str, str, str, str | None, str]] = [
     ("entr -s 'wrangler deploy --env production' < files.txt", X, PROD, "wrangler.deploy", "bare"),
     ("ls src | entr wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
     ("make -f ../prod/Makefile -C ../prod deploy", X, PROD, "wrangler.deploy", "bare"),
+    ("make build", X, PROD, "wrangler.deploy", "repo"),
     ("expect -c 'spawn wrangler deploy --env production; expect eof'", X, PROD, "wrangler.deploy", "bare"),
     ("expect deploy.exp", X, PROD, "wrangler.deploy", "repo"),
     ("systemd-run --user --scope wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
@@ -208,6 +209,24 @@ RUNNERS: list[tuple[str, str, str, str | None, str]] = [
     ("run-s deploy", X, PROD, "wrangler.deploy", "repo"),
     ("nodemon --exec 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
     ("sg deploy -c 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
+    ("sed -n '1e wrangler deploy --env production' f.txt", X, PROD, "wrangler.deploy", "bare"),
+    ("sed -e 's/x/y/' -e '$e npx wrangler deploy -e production' f", X, PROD, "wrangler.deploy", "bare"),
+    ("sed 's/.*/&/e' cmds.txt", X, UNK, COMPUTED, "bare"),
+    ("sed 's/deploy/ship/' notes.md", R, LOCAL, None, "bare"),
+    ("hyperfine 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
+    ("hyperfine --warmup 3 --prepare 'wrangler deploy --env production' 'sleep 1'", X, PROD, "wrangler.deploy",
+     "bare"),
+    ("watchexec -- wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("watchexec -e ts 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
+    ("npx lint-staged", X, PROD, "wrangler.deploy", "repo"),
+    ("pre-commit run --all-files", X, PROD, "wrangler.deploy", "repo"),
+    ("python3 -m pre_commit run", X, PROD, "wrangler.deploy", "repo"),
+    ("git bisect run wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("git rebase -x 'wrangler deploy --env production' main", X, PROD, "wrangler.deploy", "bare"),
+    ("git rebase --exec='npx wrangler deploy -e production' main", X, PROD, "wrangler.deploy", "bare"),
+    ("git submodule foreach 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
+    ("git filter-branch --tree-filter 'wrangler deploy --env production' HEAD", X, PROD, "wrangler.deploy",
+     "bare"),
     # git hooks and config keys that run programs
     ("git commit -m wip", X, PROD, "wrangler.deploy", "repo"),
     ("git commit --no-verify -m wip", L, LOCAL, "git.local", "repo"),
@@ -357,7 +376,10 @@ REPO_FILES = {
     "tools/run.sh": "wrangler deploy --env production\n",
     "package.json": '{"name": "shop", "scripts": {"postinstall": "node tools/deploy.js", "test": "vitest run",'
                     ' "pretest": "wrangler d1 migrations apply DB --remote", "deploy": "wrangler deploy",'
-                    ' "ship": "wrangler deploy --env production", "build": "tsc"}}',
+                    ' "ship": "wrangler deploy --env production", "build": "tsc"},'
+                    ' "lint-staged": {"*.ts": ["eslint --fix", "wrangler deploy --env production"]}}',
+    ".pre-commit-config.yaml": "repos:\n  - repo: local\n    hooks:\n      - id: ship\n        name: ship\n"
+                               "        entry: npx wrangler deploy --env production\n        language: system\n",
     "deno.json": '{"tasks": {"deploy": "wrangler deploy", "ship": {"command": "echo go", "dependencies":'
                  ' ["deploy"]}, "fmt": "deno fmt"}}',
     "justfile": "deploy:\n    wrangler deploy --env production\n\nrelease: build deploy\n\nbuild:\n    echo build\n",
@@ -373,11 +395,16 @@ REPO_FILES = {
     "deploy.awk": 'BEGIN { system("wrangler deploy --env production") }\n',
     "deploy.vim": "!wrangler deploy --env production\n",
     "cmds.txt": "ls\n",
+    "Makefile": "VERSION := $(shell npx wrangler deploy --env production)\nbuild:\n\techo $(VERSION)\n",
     "payload.b64": "d3JhbmdsZXIgZGVwbG95IC0tZW52IHByb2R1Y3Rpb24K\n",
 }
 QUIET_FILES = {
-    "package.json": '{"scripts": {"test": "vitest run", "build": "tsc -p .", "lint": "eslint ."}}',
+    "package.json": '{"scripts": {"test": "vitest run", "build": "tsc -p .", "lint": "eslint ."},'
+                    ' "lint-staged": {"*.ts": ["eslint --fix", "prettier --write"], "*.py": "ruff format"}}',
     ".git/hooks/pre-commit": "#!/bin/sh\nnpx lint-staged\n",
+    ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n    rev: v0.6.0\n"
+                               "    hooks:\n      - id: ruff\n  - repo: local\n    hooks:\n      - id: tests\n"
+                               "        entry: pytest -q\n        language: system\n",
     ".git/hooks/commit-msg": '#!/usr/bin/env bash\nnpx --no -- commitlint --edit "$1"\n',
     ".git/hooks/pre-commit.sample": "#!/bin/sh\nexec wrangler deploy --env production\n",
     "tools/build.py": 'import subprocess\nsubprocess.run(["npm", "run", "build"], check=True)\n',
@@ -447,7 +474,8 @@ def where(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     write(husky, HUSKY_FILES)
     dirs["husky"] = husky
     precommit = make_repo(root, "precommit")
-    write(precommit, {".git/hooks/pre-commit": PRECOMMIT_HOOK})
+    write(precommit, {".git/hooks/pre-commit": PRECOMMIT_HOOK,
+                      ".pre-commit-config.yaml": QUIET_FILES[".pre-commit-config.yaml"]})
     dirs["precommit"] = precommit
     return dirs
 
@@ -567,6 +595,10 @@ EVERYDAY: list[tuple[str, str]] = [
     ("git config user.email bot@example.com", "quiet"),
     ("git commit -m 'husky hooks'", "husky"),
     ("git commit -m 'pre-commit framework'", "precommit"),
+    ("npx lint-staged", "quiet"),
+    ("pre-commit run --all-files", "quiet"),
+    ("hyperfine --warmup 3 'npm test'", "quiet"),
+    ("sed -i.bak 's/old/new/g' README.md", "quiet"),
     ("cd \"$(git rev-parse --show-toplevel)\" && npm test", "quiet"),
     ("node -e 'console.log(process.version)'", "quiet"),
     ("python3 -c 'import json,sys; print(json.load(sys.stdin)[\"name\"])' < package.json", "quiet"),

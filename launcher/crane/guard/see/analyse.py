@@ -170,6 +170,8 @@ _BWRAP_ARITY = {
                      "--mqueue", "--exec-label", "--file-label", "--block-fd", "--userns-block-fd", "--add-seccomp-fd"),
                     1),
 }
+_MAKE_SHELL = re.compile(r"\$[({]shell\s+([^)}]*)[)}]")
+_PRE_COMMIT_MODULE = re.compile(r"-m\s*pre_commit\b")
 # `sh -c "$(cat deploy.sh)"`, `"$(< deploy.sh)"`: text the guard can read.
 _CAT_SUBSTITUTION = re.compile(r'"?\$\((?:cat\s+|<\s*)([A-Za-z0-9_./~-]+)\s*\)"?')
 # `cd` operands that are computed but knowable (see Analyser.known_path).
@@ -582,6 +584,8 @@ class Analyser:
             return None  # (a script named like a known program is also judged as that program)
         if name == "git":
             self.git(inv, ctx)
+        elif name == "sed":
+            self.sed(inv, ctx)
         elif name in ("cp", "mv", "ln", "install", "tee"):
             self.remember_copy(name, inv, ctx)
         self.apply_rules(name, inv, ctx)
@@ -616,6 +620,8 @@ class Analyser:
             "expect": self.expect, "deno": self.deno, "just": self.just, "task": self.task, "go-task": self.task,
             "cargo": self.cargo, "concurrently": self.concurrently, "npm-run-all": self.run_all,
             "run-s": self.run_all, "run-p": self.run_all, "nodemon": self.nodemon, "bwrap": self.bwrap,
+            "hyperfine": self.hyperfine, "watchexec": self.watchexec, "lint-staged": self.lint_staged,
+            "pre-commit": self.pre_commit, "prek": self.pre_commit,
             UNSEEN_CODE: self.unseen_code, UNSEEN_INPUT: self.unseen_code,
         })
         return table
@@ -903,6 +909,9 @@ class Analyser:
         call = runners.interpreter_call(spec, inv.argv[1:])
         if name in ("node", "nodejs") and self.node_run(inv, ctx):
             return
+        if spec.lang == "python" and _PRE_COMMIT_MODULE.search(" ".join(w.raw for w in inv.argv[1:3])):
+            self.pre_commit("pre-commit", inv.replace(argv=(Word("pre-commit", "pre-commit"), Word("run", "run"))),
+                            ctx)
         for word in call.codes:
             if word.value is None:
                 self.unknowable(inv.text, f"inline {name} code assembled at run time", RULE_INLINE_CODE, name, ctx)
@@ -1215,6 +1224,64 @@ class Analyser:
                 else:
                     self.package_script(value, (), inv.cwd, False, inv, ctx)
 
+    def sed(self, inv: Invocation, ctx: Ctx) -> None:
+        """GNU sed's `e COMMAND` runs a command; `e` alone and `s///e` run text from the input."""
+        texts, files = runners.sed_scripts(inv.argv[1:])
+        scripts_text = [w.value for w in texts]
+        scripts_text += [self.read_file(f, inv.cwd) for f in files]
+        for text in scripts_text:
+            if text is None:
+                if any(w.value is None and "e" in w.raw for w in texts) or files:
+                    self.unknowable(inv.text, "sed script that cannot be read", RULE_COMPUTED, "sed", ctx)
+                continue
+            commands, unseen = runners.sed_commands(text)
+            for command in commands:
+                self.run_text(command, self.nested_ctx(inv, ctx, "sed e command"))
+            if unseen:
+                self.unknowable(inv.text, "sed runs commands taken from its input", RULE_COMPUTED, "sed", ctx)
+
+    def hyperfine(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        for command in runners.hyperfine_commands(inv.argv[1:]):
+            self.shell_text(command, inv, ctx, "hyperfine command")
+
+    def watchexec(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`watchexec [options] -- cmd …` or `watchexec 'cmd'` (run by a shell)."""
+        args = inv.argv[1:]
+        values = [w.value for w in args]
+        if "--" in values:
+            tail = args[values.index("--") + 1 :]
+            if tail:
+                self.invoke(inv.replace(argv=tuple(tail), depth=inv.depth + 1), ctx)
+            return
+        i = 0
+        while i < len(args) and (args[i].value or "").startswith("-"):
+            i += 2 if args[i].value in ("-w", "--watch", "-e", "--exts", "-f", "--filter", "-i", "--ignore",
+                                        "-d", "--debounce", "-s", "--signal", "--shell", "-E", "--env",
+                                        "--workdir", "--on-busy-update", "--delay-run") else 1
+        if i < len(args):
+            self.shell_text(joined(args[i:]), inv, ctx, "watchexec command")
+
+    def lint_staged(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        self.config_commands("lint-staged", runners.lint_staged_commands, inv, ctx)
+
+    def pre_commit(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        args = [w.value for w in inv.argv[1:]]
+        if args[:1] in (["run"], ["hook-impl"], ["try-repo"]) or not args:
+            self.config_commands("pre-commit", runners.precommit_entries, inv, ctx)
+
+    def config_commands(self, runner: str, reader: Callable[[str], list[str] | None], inv: Invocation,
+                        ctx: Ctx) -> None:
+        """Commands a tool reads from its config file in the project (nearest directory that has one)."""
+        if inv.cwd is None:
+            return
+        for directory in scripts.ancestors(inv.cwd)[:8]:
+            commands = reader(directory)
+            if commands is None:
+                continue
+            for command in commands:
+                self.run_text(command, self.nested_ctx(inv, ctx, f"{runner} config", cwd=directory))
+            return
+
     def bwrap(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         """bubblewrap: options with zero, one or two values, then the command."""
         args = inv.argv[1:]
@@ -1272,6 +1339,11 @@ class Analyser:
         if sub == "config":
             self.git_config_command(after, inv, ctx)
             return
+        for _kind, what in runners.git_subcommand_commands(sub, after):
+            if isinstance(what, tuple):
+                self.invoke(inv.replace(argv=what, depth=inv.depth + 1), ctx)
+            else:
+                self.shell_text(what, inv, ctx, f"git {sub} command")
         config = self.git_settings(cwd, overrides)
         alias = config.get(f"alias.{sub.lower()}")
         if alias is not None and sub not in runners.GIT_HOOKS and f"git {sub}" not in self.active:
@@ -1536,6 +1608,13 @@ class Analyser:
         recipes = scripts.make_recipes(directory, makefile, targets)
         for line in recipes or ():
             self.run_text(line, self.nested_ctx(inv, ctx, "Makefile recipe", cwd=directory))
+        for name_ in (makefile,) if makefile else scripts.MAKEFILE_NAMES:
+            text = scripts.read_text(os.path.join(directory, name_)) if recipes is not None else None
+            if text is not None:
+                # `$(shell cmd)` runs while make reads the Makefile, whatever the target.
+                for command in _MAKE_SHELL.findall(text):
+                    self.run_text(command, self.nested_ctx(inv, ctx, "Makefile $(shell)", cwd=directory))
+                break
 
     # rules ------------------------------------------------------------------------------------
 

@@ -94,7 +94,8 @@ RUNNER_NAMES = frozenset({
     "ts-node", "ts-node-esm", "esno", "esrun", "zx", "vite-node", "osascript", "rscript", "lua", "deno",
     "awk", "gawk", "mawk", "nawk", "busybox-awk", "vim", "vi", "nvim", "ex", "view", "gvim", "evim", "vimdiff",
     "nvi", "elvis", "tmux", "screen", "at", "batch", "crontab", "expect", "just", "task", "go-task", "cargo",
-    "concurrently", "npm-run-all", "run-s", "run-p", "nodemon", "bwrap",
+    "concurrently", "npm-run-all", "run-s", "run-p", "nodemon", "bwrap", "hyperfine", "watchexec", "lint-staged",
+    "pre-commit", "prek",
 })
 
 _MARK = "\x01"  # stands for a null redirect; it must follow the program name

@@ -408,3 +408,154 @@ def git_dir(cwd: str) -> str | None:
                 return target if os.path.isabs(target) else os.path.normpath(os.path.join(directory, target))
             return None
     return None
+
+
+# git subcommands that run a command given on their command line.
+def git_subcommand_commands(sub: str, args: Sequence[Word]) -> list[tuple[str, Word | tuple[Word, ...]]]:
+    """("shell", text) or ("argv", words) that `git bisect run`, `git rebase --exec`,
+    `git submodule foreach`, `git filter-branch --*-filter` and `git difftool --extcmd` run."""
+    found: list[tuple[str, Word | tuple[Word, ...]]] = []
+    values = [w.value for w in args]
+    if sub == "bisect" and values[:1] == ["run"] and len(args) > 1:
+        found.append(("argv", tuple(args[1:])))
+    elif sub == "submodule":
+        operands = [w for w in args if not (w.value or "").startswith("-")]
+        if operands and operands[0].value == "foreach" and len(operands) > 1:
+            found.append(("shell", joined(operands[1:])))
+    else:
+        shell_options = {
+            "rebase": ("-x", "--exec"), "filter-branch": ("--env-filter", "--tree-filter", "--index-filter",
+                                                          "--parent-filter", "--msg-filter", "--commit-filter",
+                                                          "--tag-name-filter"),
+            "difftool": ("-x", "--extcmd"), "mergetool": ("--tool-cmd",),
+        }.get(sub, ())
+        for i, word in enumerate(args):
+            value = word.value or ""
+            name, eq, inline = value.partition("=")
+            if name in shell_options:
+                if eq:
+                    found.append(("shell", Word(inline, inline)))
+                elif i + 1 < len(args):
+                    found.append(("shell", args[i + 1]))
+            elif word.value is None and any(word.raw.startswith(o + "=") for o in shell_options):
+                found.append(("shell", word))
+    return found
+
+
+_SED_ADDRESS = r"(?:[0-9$]+|/[^/\n]*/)?(?:\s*,\s*(?:[0-9$]+|/[^/\n]*/))?"
+_SED_EXECUTE = re.compile(r"(?:^|[;\n{}])\s*" + _SED_ADDRESS + r"\s*!?\s*e(?:\s+([^;\n}]+)|\s*(?=$|[;\n}]))")
+_SED_SUBSTITUTE_E = re.compile(
+    r"(?:^|[;\n{}])\s*" + _SED_ADDRESS + r"\s*s(.)(?:(?!\1).|\\.)*\1(?:(?!\1).|\\.)*\1[gpiImM0-9w]*e"
+)
+
+
+def sed_commands(script: str) -> tuple[list[str], bool]:
+    """(commands GNU sed's `e COMMAND` runs, whether `e`/`s///e` runs text from the input)."""
+    commands: list[str] = []
+    unseen = _SED_SUBSTITUTE_E.search(script) is not None
+    for match in _SED_EXECUTE.finditer(script):
+        if match.group(1):
+            commands.append(match.group(1).strip())
+        else:
+            unseen = True
+    return commands, unseen
+
+
+def sed_scripts(args: Sequence[Word]) -> tuple[list[Word], list[Word]]:
+    """(script texts, script files) of a sed command line."""
+    texts: list[Word] = []
+    files: list[Word] = []
+    operands: list[Word] = []
+    i = 0
+    while i < len(args):
+        value = args[i].value
+        if value in ("-e", "--expression") and i + 1 < len(args):
+            texts.append(args[i + 1])
+            i += 2
+            continue
+        if value in ("-f", "--file") and i + 1 < len(args):
+            files.append(args[i + 1])
+            i += 2
+            continue
+        if value is not None and value.startswith(("--expression=", "--file=")):
+            (texts if value.startswith("--e") else files).append(Word(value.split("=", 1)[1], value))
+        elif value in ("-l", "--line-length", "-s", "--separate"):
+            i += 2 if value in ("-l", "--line-length") else 1
+            continue
+        elif value is None or not value.startswith("-") or value == "-":
+            operands.append(args[i])
+        i += 1
+    if not texts and not files and operands:
+        texts.append(operands[0])
+    return texts, files
+
+
+def hyperfine_commands(args: Sequence[Word]) -> list[Word]:
+    """Shell commands hyperfine benchmarks, prepares and cleans up with."""
+    found: list[Word] = []
+    i = 0
+    shell_options = ("-p", "--prepare", "-c", "--cleanup", "-s", "--setup", "--conclude")
+    value_options = ("-w", "--warmup", "-m", "--min-runs", "-M", "--max-runs", "-r", "--runs", "-n",
+                     "--command-name", "-L", "--parameter-list", "-P", "--parameter-scan", "-D",
+                     "--parameter-step-size", "-S", "--shell", "--export-asciidoc", "--export-csv",
+                     "--export-json", "--export-markdown", "--export-orgmode", "--style", "--sort", "-u",
+                     "--time-unit", "--output", "--input", "--reference")
+    while i < len(args):
+        value = args[i].value
+        if value in shell_options and i + 1 < len(args):
+            found.append(args[i + 1])
+            i += 2
+            continue
+        if value in value_options:
+            i += 4 if value in ("-P", "--parameter-scan") else 3 if value in ("-L", "--parameter-list") else 2
+            continue
+        if value is None or not value.startswith("-"):
+            found.append(args[i])
+        i += 1
+    return found
+
+
+def precommit_entries(directory: str) -> list[str] | None:
+    """`entry:` commands of local hooks in .pre-commit-config.yaml (read line by line)."""
+    from crane.guard.see.scripts import read_text
+
+    text = read_text(os.path.join(directory, ".pre-commit-config.yaml"))
+    if text is None:
+        return None
+    entries: list[str] = []
+    for line in text.splitlines():
+        match = re.match(r"^\s*-?\s*entry\s*:\s*(.+?)\s*$", line)
+        if match:
+            entries.append(match.group(1).strip("'\""))
+    return entries
+
+
+def lint_staged_commands(directory: str) -> list[str] | None:
+    """Commands of the lint-staged config (package.json "lint-staged" or .lintstagedrc[.json])."""
+    import json
+
+    from crane.guard.see.scripts import read_text
+
+    for name, key in (("package.json", "lint-staged"), (".lintstagedrc", None), (".lintstagedrc.json", None)):
+        text = read_text(os.path.join(directory, name))
+        if text is None:
+            continue
+        try:
+            document = json.loads(text)
+        except (ValueError, RecursionError):
+            return ["__crane_unseen_code lint-staged config"] if key is None else None
+        config = document.get(key) if key is not None and isinstance(document, dict) else document
+        if config is None:
+            continue
+        if not isinstance(config, dict):
+            return ["__crane_unseen_code lint-staged config"]
+        commands: list[str] = []
+        for value in config.values():
+            for command in value if isinstance(value, list) else [value]:
+                commands.append(command if isinstance(command, str) else "__crane_unseen_code lint-staged task")
+        return commands
+    for name in (".lintstagedrc.js", ".lintstagedrc.cjs", ".lintstagedrc.mjs", "lint-staged.config.js",
+                 "lint-staged.config.mjs", ".lintstagedrc.yaml", ".lintstagedrc.yml"):
+        if os.path.isfile(os.path.join(directory, name)):
+            return [f"__crane_unseen_code {name}"]
+    return None
