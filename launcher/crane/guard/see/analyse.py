@@ -510,12 +510,18 @@ class Analyser:
             if not inv.argv:
                 return
             head = inv.argv[0]
-            if head.value is None and not inv.extra_args:
+            if head.value is None and not inv.extra_args and "IFS" not in inv.env:
                 known = self.expand_known(head.raw, inv.env)
-                if known is not None and known.strip():
+                if known is not None and re.fullmatch(r"[\w./@+:-]+", known):
                     # `PY=/usr/bin/python3; "$PY" -m x`: the variable was set in this command.
                     inv = inv.replace(argv=(Word(known, head.raw), *inv.argv[1:]))
                     head = inv.argv[0]
+                elif known is not None and not head.raw.startswith('"') and re.fullmatch(r"[\w./@+:=,\s-]+", known):
+                    # `X="wrangler deploy -e production"; $X`: unquoted, it splits into words.
+                    split = tuple(Word(part, part) for part in known.split())
+                    if split:
+                        inv = inv.replace(argv=(*split, *inv.argv[1:]))
+                        head = inv.argv[0]
             if head.value is None and inv.extra_args:
                 why = "program supplied at run time (xargs, parallel, -exec): assumed production"
                 self.add("external_write", "production", RULE_COMPUTED, head.raw, inv.text, why, ctx)
@@ -621,7 +627,7 @@ class Analyser:
             "cargo": self.cargo, "concurrently": self.concurrently, "npm-run-all": self.run_all,
             "run-s": self.run_all, "run-p": self.run_all, "nodemon": self.nodemon, "bwrap": self.bwrap,
             "hyperfine": self.hyperfine, "watchexec": self.watchexec, "lint-staged": self.lint_staged,
-            "pre-commit": self.pre_commit, "prek": self.pre_commit,
+            "pre-commit": self.pre_commit, "prek": self.pre_commit, "nix-shell": self.nix_shell, "nix": self.nix,
             UNSEEN_CODE: self.unseen_code, UNSEEN_INPUT: self.unseen_code,
         })
         return table
@@ -921,12 +927,24 @@ class Analyser:
             if name in ("node", "nodejs") and self.package_bin(call.file, call.args, inv, ctx):
                 return
             self.run_file(call.file, inv, ctx, spec.lang)
+            self.script_inline_code(call.args, spec.lang, inv, ctx)
         elif call.from_stdin and not call.codes and inv.stdin is not None:
             if inv.stdin.text is None:
                 reason = f"{name} reads code from a {inv.stdin.source} that cannot be seen"
                 self.unknowable(inv.text, reason, RULE_INLINE_CODE, name, ctx)
             else:
                 self.scan_code(inv.stdin.text, spec.lang, inv, ctx, f"{name} code from {inv.stdin.source}")
+
+    def script_inline_code(self, args: Sequence[Word], lang: str, inv: Invocation, ctx: Ctx) -> None:
+        """`python manage.py shell -c CODE`, `rails runner CODE`: code passed to the script to run."""
+        values = [w.value for w in args]
+        for i, value in enumerate(values[:-1]):
+            if value in ("shell", "runner", "tinker", "eval") and values[i + 1] in ("-c", "--command", "--execute"):
+                word = args[i + 2] if i + 2 < len(args) else None
+                if word is not None and word.value is not None:
+                    self.scan_code(word.value, lang, inv, ctx, f"code passed to {value}")
+                elif word is not None:
+                    self.unknowable(inv.text, "code assembled at run time", RULE_INLINE_CODE, value or "", ctx)
 
     def node_run(self, inv: Invocation, ctx: Ctx) -> bool:
         """`node --run NAME`: a package.json script, like `npm run NAME`."""
@@ -1239,6 +1257,22 @@ class Analyser:
                 self.run_text(command, self.nested_ctx(inv, ctx, "sed e command"))
             if unseen:
                 self.unknowable(inv.text, "sed runs commands taken from its input", RULE_COMPUTED, "sed", ctx)
+
+    def nix(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`nix shell|develop INSTALLABLES --command CMD ARGS…`."""
+        args = inv.argv[1:]
+        if not args or args[0].value not in ("shell", "develop"):
+            return
+        for i, word in enumerate(args):
+            if word.value in ("--command", "-c") and i + 1 < len(args):
+                self.invoke(inv.replace(argv=tuple(args[i + 1 :]), depth=inv.depth + 1), ctx)
+                return
+
+    def nix_shell(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        args = inv.argv[1:]
+        for i, word in enumerate(args[:-1]):
+            if word.value in ("--run", "--command"):
+                self.shell_text(args[i + 1], inv, ctx, f"nix-shell {word.value}")
 
     def hyperfine(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         for command in runners.hyperfine_commands(inv.argv[1:]):

@@ -85,6 +85,8 @@ WRAPPER_NAMES = frozenset({
     "fakeroot", "eatmydata", "nocache", "rlwrap", "sshpass", "faketime", "pkexec", "entr", "tsp", "nq",
     "daemonize", "catchsegv", "valgrind", "setarch", "linux32", "linux64", "systemd-inhibit", "ssh-agent",
     "start-stop-daemon", "gdb", "corepack", "with-contenv", "s6-setuidgid", "chpst", "bwrap", "sg", "sem", "retry",
+    "bundle", "pdm", "hatch", "rye", "pixi", "conda", "mamba", "micromamba", "flox", "fnm", "volta", "rbenv",
+    "pyenv", "nvm", "opam", "sops", "chamber", "heroku",
 })
 # Programs that run code or commands their own way (crane.guard.see.runners and the analyser's
 # handlers: interpreters, awk, editors, multiplexers, schedulers, task runners); kept equal to
@@ -95,7 +97,7 @@ RUNNER_NAMES = frozenset({
     "awk", "gawk", "mawk", "nawk", "busybox-awk", "vim", "vi", "nvim", "ex", "view", "gvim", "evim", "vimdiff",
     "nvi", "elvis", "tmux", "screen", "at", "batch", "crontab", "expect", "just", "task", "go-task", "cargo",
     "concurrently", "npm-run-all", "run-s", "run-p", "nodemon", "bwrap", "hyperfine", "watchexec", "lint-staged",
-    "pre-commit", "prek",
+    "pre-commit", "prek", "nix-shell",
 })
 
 _MARK = "\x01"  # stands for a null redirect; it must follow the program name
