@@ -179,3 +179,10 @@ def test_fallback_session_denial_says_why() -> None:
     verdict = decide(c("external_write", "production", "wrangler.deploy", "wrangler deploy"),
                      GuardConfig(env="dev", fallback=True), sticky_active=False)
     assert "asked for staging and fell back to production" in verdict.reason
+
+
+def test_production_assumed_because_unseen_tells_the_agent_to_run_the_steps_directly() -> None:
+    cl = c("external_write", "production", "shell.computed", "ls | xargs",
+           why="runs commands taken from its input, which cannot be seen: assumed production")
+    verdict = decide(cl, GuardConfig(env="dev"), sticky_active=False)
+    assert verdict.decision == "deny" and "Run the steps directly" in verdict.reason

@@ -251,11 +251,13 @@ def decide(c: Classification, config: GuardConfig, *, sticky_active: bool, comma
                 "staging guard (CRANE_ENV_REQUESTED=dev)" if config.fallback else
                 "this is a staging session (CRANE_ENV=dev)"
             )
+            hint = "Target the staging environment instead, or ask the user to start a production session."
+            if is_unanalysed(c) or "assumed production" in _why(c):
+                hint = _RUN_DIRECTLY  # production only because crane could not see: show it the steps
             return Verdict(
                 "deny",
                 f"crane: NOT executed: {what} targets production{_why(c)}, and {session}. "
-                f"Nothing was run.{_whole(c)} Target the staging environment instead, "
-                f"or ask the user to start a production session.",
+                f"Nothing was run.{_whole(c)} {hint}",
                 c.rule,
             )
         gate = config.production_gate
