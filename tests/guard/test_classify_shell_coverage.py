@@ -217,6 +217,12 @@ RUNNERS: list[tuple[str, str, str, str | None, str]] = [
     ("nix-shell -p nodejs --run 'npx wrangler deploy -e production'", X, PROD, "wrangler.deploy", "bare"),
     ("sops exec-env secrets.enc.json 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
     ("volta run --node 20 wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
+    ("osascript -e 'do shell script \"wrangler deploy --env production\"'", X, PROD, "wrangler.deploy", "bare"),
+    ("lua -e 'os.execute(\"wrangler deploy --env production\")'", X, PROD, "wrangler.deploy", "bare"),
+    ("go run ./cmd/ship", X, PROD, "wrangler.deploy", "repo"),
+    ("go run tools/main.go", X, PROD, "wrangler.deploy", "repo"),
+    ("go run golang.org/x/tools/cmd/stringer@latest", X, UNK, COMPUTED, "bare"),
+    ("wrangler deploy --dry-run=TRUE --env production", X, PROD, "wrangler.deploy", "staged"),
     ("python manage.py shell -c 'import os; os.system(\"wrangler deploy --env production\")'", X, PROD,
      "wrangler.deploy", "quiet"),
     ('X="wrangler deploy --env production"; $X', X, PROD, "wrangler.deploy", "bare"),
@@ -254,6 +260,13 @@ RUNNERS: list[tuple[str, str, str, str | None, str]] = [
      "bare"),
     ("git config user.name bot", R, LOCAL, None, "bare"),
     ("cp hooks2/post-checkout .git/hooks/post-checkout && git checkout main", X, PROD, "wrangler.deploy", "repo"),
+    ("GIT_DIR=../repo/.git git commit -m x", X, PROD, "wrangler.deploy", "quiet"),
+    ("git --git-dir=../repo/.git commit -m x", X, PROD, "wrangler.deploy", "quiet"),
+    ("GIT_DIR=\"$D\" git commit -m x", X, UNK, COMPUTED, "quiet"),
+    ("GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=alias.z GIT_CONFIG_VALUE_0='!wrangler deploy -e production' git z", X, PROD,
+     "wrangler.deploy", "bare"),
+    ("GIT_CONFIG_GLOBAL=../repo/.git/config git ship", X, PROD, "wrangler.deploy", "bare"),
+    ("HOME=../repo/.git git st", R, LOCAL, None, "bare"),
     # task runners and lifecycle scripts
     ("npm it", X, PROD, "wrangler.deploy", "repo"),
     ("npm install-ci-test", X, PROD, "wrangler.deploy", "repo"),
@@ -409,6 +422,10 @@ REPO_FILES = {
     "deploy.awk": 'BEGIN { system("wrangler deploy --env production") }\n',
     "deploy.vim": "!wrangler deploy --env production\n",
     "cmds.txt": "ls\n",
+    "cmd/ship/main.go": 'package main\n\nimport "os/exec"\n\nfunc main() {\n\texec.Command("wrangler", "deploy",'
+                        ' "--env", "production").Run()\n}\n',
+    "tools/main.go": 'package main\n\nimport "os/exec"\n\nfunc main() {\n\t_ = exec.Command("sh", "-c",'
+                     ' "npx wrangler deploy").Run()\n}\n',
     "Makefile": "VERSION := $(shell npx wrangler deploy --env production)\nbuild:\n\techo $(VERSION)\n",
     "payload.b64": "d3JhbmdsZXIgZGVwbG95IC0tZW52IHByb2R1Y3Rpb24K\n",
 }

@@ -553,9 +553,9 @@ def reads_by_option(words: Sequence[Arg], args: ParsedArgs, patterns: Sequence[s
             on = False
         elif _takes_value(name, plain):
             if eq:
-                on = inline.lower() == "true"
+                on = inline == "true"  # yargs: any other value, `TRUE` and `1` included, is false
             elif nxt is not None and nxt.lower() in _BOOL_WORDS:
-                on = nxt.lower() == "true"
+                on = nxt == "true"
                 i += 1
             else:
                 on = True

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 MAX_DEPTH = 10  # nested shell texts, scripts and wrapper hops
 MAX_TEXTS = 64  # nested texts parsed for one tool call
 MAX_UNWRAP = 24  # wrappers around one command
+MAX_GO_FILES = 32  # Go files read for one `go run ./dir`
 MAX_MENTION_SCAN = 1024 * 1024  # longer unanalysable text is assumed to name production
 NAMEREF = "\x00nameref"  # Ctx.env key: a nameref exists, so any assignment may set any variable
 # Builtins that assign variables named in their arguments (`read X`, `printf -v X`, ...).
@@ -592,6 +593,8 @@ class Analyser:
             self.git(inv, ctx)
         elif name == "sed":
             self.sed(inv, ctx)
+        elif name == "go" and inv.argv[1:2] and inv.argv[1].value == "run":
+            self.go_run(inv, ctx)
         elif name in ("cp", "mv", "ln", "install", "tee"):
             self.remember_copy(name, inv, ctx)
         self.apply_rules(name, inv, ctx)
@@ -1274,6 +1277,29 @@ class Analyser:
             if word.value in ("--run", "--command"):
                 self.shell_text(args[i + 1], inv, ctx, f"nix-shell {word.value}")
 
+    def go_run(self, inv: Invocation, ctx: Ctx) -> None:
+        """`go run main.go` / `go run ./cmd/deploy`: the Go files are scanned like other code."""
+        operands = [w for w in inv.argv[2:] if not (w.value or "").startswith("-")]
+        if not operands:
+            return
+        target = operands[0]
+        path = self.path(target, inv.cwd)
+        if target.value is None or path is None:
+            self.unknowable(inv.text, "go run of a path computed at run time", RULE_COMPUTED, "go", ctx)
+            return
+        if os.path.isdir(path):
+            try:
+                files = sorted(e.path for e in os.scandir(path) if e.name.endswith(".go"))[:MAX_GO_FILES]
+            except OSError:
+                files = []
+            for file in files:
+                self.run_file(Word(file, file), inv, ctx, "other")
+        elif "@" not in (target.value or ""):
+            for word in [w for w in operands if (w.value or "").endswith(".go")] or [target]:
+                self.run_file(word, inv, ctx, "other")
+        else:
+            self.unknowable(inv.text, f"go run of a remote module {target.raw}", RULE_COMPUTED, "go", ctx)
+
     def hyperfine(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         for command in runners.hyperfine_commands(inv.argv[1:]):
             self.shell_text(command, inv, ctx, "hyperfine command")
@@ -1345,6 +1371,7 @@ class Analyser:
         args = inv.argv[1:]
         cwd = inv.cwd
         overrides: dict[str, str | None] = {}
+        git_dir_word: Word | None = None
         i = 0
         while i < len(args):
             value = args[i].value
@@ -1361,7 +1388,23 @@ class Analyser:
                 cwd = self.path(args[i + 1], cwd)
                 i += 2
                 continue
-            i += 2 if value in ("--git-dir", "--work-tree", "--namespace", "--exec-path", "--super-prefix") else 1
+            if value in ("--git-dir", "--work-tree") and i + 1 < len(args) or \
+                    value.startswith(("--git-dir=", "--work-tree=")):
+                given = args[i + 1] if "=" not in value else Word(value.split("=", 1)[1], value)
+                if value.startswith("--git-dir"):
+                    git_dir_word = given
+                i += 1 if "=" in value else 2
+                continue
+            i += 2 if value in ("--namespace", "--exec-path", "--super-prefix") else 1
+        overrides.update(self.git_env_config(inv))
+        git_dir_value = self.single_value(inv, "GIT_DIR") if git_dir_word is None else git_dir_word.value
+        if git_dir_word is not None or "GIT_DIR" in inv.env or self.environ.get("GIT_DIR"):
+            # Another repository's hooks and config: read when it can be known, else unseeable.
+            path = self.path(Word(git_dir_value, git_dir_value or ""), cwd) if git_dir_value else None
+            if path is None:
+                self.unknowable(inv.text, "git directory computed at run time", RULE_COMPUTED, "git", ctx)
+                return
+            cwd = os.path.dirname(os.path.normpath(path)) if os.path.basename(path) == ".git" else path
         for key, setting in overrides.items():
             self.git_runner_definition(key, setting, inv, ctx)
         if i >= len(args):
@@ -1378,7 +1421,7 @@ class Analyser:
                 self.invoke(inv.replace(argv=what, depth=inv.depth + 1), ctx)
             else:
                 self.shell_text(what, inv, ctx, f"git {sub} command")
-        config = self.git_settings(cwd, overrides)
+        config = self.git_settings(cwd, overrides, inv)
         alias = config.get(f"alias.{sub.lower()}")
         if alias is not None and sub not in runners.GIT_HOOKS and f"git {sub}" not in self.active:
             self.git_alias(sub, alias, after, inv, ctx)
@@ -1388,12 +1431,41 @@ class Analyser:
                               for w in after)
             self.git_hooks(sub, hooks, skip_verify, config, cwd, inv, ctx)
 
-    def git_settings(self, cwd: str | None, overrides: Mapping[str, str | None]) -> dict[str, str | None]:
+    def single_value(self, inv: Invocation, name: str) -> str | None:
+        values = self.env_values(inv, name)
+        return next(iter(values)) if len(values) == 1 and COMPUTED not in values else None
+
+    def git_env_config(self, inv: Invocation) -> dict[str, str | None]:
+        """`GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=alias.x GIT_CONFIG_VALUE_0='!…' git x`, GIT_CONFIG_PARAMETERS."""
+        found: dict[str, str | None] = {}
+        count = self.single_value(inv, "GIT_CONFIG_COUNT")
+        if count is not None and count.isdigit():
+            for n in range(min(int(count), 64)):
+                key = self.single_value(inv, f"GIT_CONFIG_KEY_{n}")
+                if key is not None:
+                    found[key.lower()] = self.single_value(inv, f"GIT_CONFIG_VALUE_{n}")
+        elif "GIT_CONFIG_COUNT" in inv.env:
+            found["alias.*"] = None
+        parameters = self.single_value(inv, "GIT_CONFIG_PARAMETERS")
+        for key, value in re.findall(r"'([^'=]+)=([^']*)'", parameters or ""):
+            found[key.lower()] = value
+        return found
+
+    def git_settings(self, cwd: str | None, overrides: Mapping[str, str | None], inv: Invocation
+                     ) -> dict[str, str | None]:
         """The git config that applies: global files, the repository's, this command's `git config`, `-c`."""
         settings: dict[str, str | None] = {}
-        home = self.environ.get("HOME")
-        for path in (os.path.join(self.environ.get("XDG_CONFIG_HOME") or os.path.join(home or "/", ".config"),
-                                  "git", "config"), os.path.join(home, ".gitconfig") if home else ""):
+        home = self.single_value(inv, "HOME")
+        xdg = self.single_value(inv, "XDG_CONFIG_HOME") or os.path.join(home or "/", ".config")
+        paths = [os.path.join(xdg, "git", "config"), os.path.join(home, ".gitconfig") if home else ""]
+        for name in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG"):
+            if name in inv.env or self.environ.get(name):
+                chosen = self.single_value(inv, name)
+                if chosen is None:
+                    settings["alias.*"] = None
+                else:
+                    paths.append(chosen if os.path.isabs(chosen) else os.path.join(cwd or "/", chosen))
+        for path in paths:
             if path:
                 settings.update(runners.read_git_config(path))
         directory = runners.git_dir(cwd) if cwd is not None else None

@@ -41,6 +41,7 @@ _SPAWN_CALL = re.compile(
     r"(?:execSync|execFileSync|execFile|spawnSync|spawn|exec|fork|run|system|popen|popen2|popen3|capture2e?"
     r"|capture3|pipeline\w*)"
     r"|\bnew\s+Deno\s*\.\s*Command|\bProcessBuilder|\bRuntime\s*\.\s*getRuntime\s*\(\s*\)\s*\.\s*exec"
+    r"|\bos\s*\.\s*execute|\bio\s*\.\s*popen|\bexec\s*\.\s*Command(?:Context)?"
     r")\s*\(\s*"
 )
 # Shell commands written inline: zx/Bun `` $`…` ``, Ruby/Perl/PHP backticks, `%x(…)`, `qx(…)`.
@@ -52,7 +53,8 @@ _QUOTED_EXEC = re.compile(r"(?:%x|qx)\s*([({\[<|!/])")
 _SPAWN_CAPABLE = re.compile(
     r"\b(?:subprocess|child_process|os\s*\.\s*(?:system|popen|exec|spawn|posix_spawn)|pty\s*\.\s*spawn"
     r"|Deno\s*\.\s*(?:run|Command)|Bun\s*\.\s*(?:spawn|\$)|execa|shelljs|zx|IO\s*\.\s*popen|Open3"
-    r"|ProcessBuilder|Runtime\s*\.\s*getRuntime|shell_exec|passthru|proc_open|pcntl_exec)\b"
+    r"|ProcessBuilder|Runtime\s*\.\s*getRuntime|shell_exec|passthru|proc_open|pcntl_exec|os\s*\.\s*execute"
+    r"|io\s*\.\s*popen|os/exec|do\s+shell\s+script)\b"
 )
 # Code that runs code it builds at run time (a non-literal argument).
 _EVAL = re.compile(
@@ -152,6 +154,11 @@ def scan(code: str, lang: str, environ: Mapping[str, str], session: frozenset[st
                           else Spawn(None, "%x/qx command"))
     if lang == "awk":
         spawns.extend(_awk_pipes(code))
+    for match in _APPLESCRIPT.finditer(code):
+        literal = _string(code, match.end())
+        spawns.append(Spawn(literal[0], "do shell script") if literal is not None and
+                      not code[literal[1]:].lstrip().startswith("&") else
+                      Spawn(None, "do shell script with a command assembled at run time"))
     if not spawns and capable:
         spawns.append(Spawn(None, "code that starts programs in a way crane cannot follow"))
     dynamic = _EVAL.search(code) if called & _EVAL_NAMES else None
@@ -170,12 +177,14 @@ def scan(code: str, lang: str, environ: Mapping[str, str], session: frozenset[st
 
 
 _CALLED = re.compile(r"([A-Za-z_$][\w$]*)\s*\(")
+_APPLESCRIPT = re.compile(r"\bdo\s+shell\s+script\s+")
 _SPAWN_NAMES = frozenset({
     "run", "call", "check_call", "check_output", "Popen", "getoutput", "getstatusoutput", "system", "popen",
     "spawn", "posix_spawn", "posix_spawnp", "create_subprocess_exec", "create_subprocess_shell", "Command",
     "execSync", "execFileSync", "execFile", "spawnSync", "exec", "fork", "execa", "execaSync", "execaCommand",
     "execaCommandSync", "shell_exec", "passthru", "proc_open", "pcntl_exec", "systemlist", "jobstart", "termopen",
-    "popen2", "popen3", "capture2", "capture2e", "capture3", "ProcessBuilder", "getRuntime",
+    "popen2", "popen3", "capture2", "capture2e", "capture3", "ProcessBuilder", "getRuntime", "execute",
+    "CommandContext",
 })
 _EVAL_NAMES = frozenset({"eval", "exec", "compile", "Function", "__import__", "import_module", "runInNewContext",
                          "runInThisContext", "runInContext"})
