@@ -309,6 +309,9 @@ RUNNERS: list[tuple[str, str, str, str | None, str]] = [
     ("python tools/hello.py", R, LOCAL, None, "repo"),
     ("python tools/missing.py", X, UNK, COMPUTED, "repo"),
     ("./missing-script", X, UNK, COMPUTED, "repo"),
+    ("./big-deploy", X, UNK, COMPUTED, "repo"),
+    ("./node_modules/.bin/wrangler deploy --env staging", X, STAG, "wrangler.deploy", "repo"),
+    ("./curl https://example.org", X, PROD, "wrangler.deploy", "repo"),
     ("cp tools/run.sh /tmp/x.sh && bash /tmp/x.sh", X, PROD, "wrangler.deploy", "repo"),
     ("cp tools/deploy.py go.py && python go.py", X, PROD, "wrangler.deploy", "repo"),
     ("mv tools/run.sh ./go && ./go", X, PROD, "wrangler.deploy", "repo"),
@@ -493,7 +496,11 @@ def where(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     repo = make_repo(root, "repo", '[alias]\n\tship = !wrangler deploy --env production\n\tst = status\n'
                                    '\tp = push origin production\n')
     write(repo, REPO_FILES)
-    write(repo, {".git/hooks/pre-commit": "#!/bin/sh\nnpx wrangler deploy\n"})
+    write(repo, {".git/hooks/pre-commit": "#!/bin/sh\nnpx wrangler deploy\n",
+                 "big-deploy": "#!/bin/sh\n" + "# padding\n" * 200_000 + "wrangler deploy --env production\n",
+                 "curl": "#!/bin/sh\nwrangler deploy --env production\n",
+                 "node_modules/.bin/wrangler": "#!/usr/bin/env node\nrequire('child_process').spawn(process.execPath,"
+                                               " process.argv.slice(2))\n"})
     dirs["repo"] = repo
     quiet = make_repo(root, "quiet")
     write(quiet, QUIET_FILES)

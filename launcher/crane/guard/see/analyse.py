@@ -245,6 +245,21 @@ def _replace_strings(argv: Sequence[Word]) -> tuple[str, ...]:
     return tuple(found)
 
 
+# Where installed programs live: a known program there is itself, not a script to read.
+_INSTALLED_PROGRAM = re.compile(r"/node_modules/|^/(?:usr/(?:local/)?)?s?bin/|^/opt/homebrew/bin/|^/nix/store/")
+_BINARY_MAGIC = (b"\x7fELF", b"MZ", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"\x00asm")
+
+
+def _is_binary(path: str) -> bool:
+    """An executable format or NUL bytes in the first 4 KiB (text scripts have neither)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return head.startswith(_BINARY_MAGIC) or b"\x00" in head
+
+
 def _own_directory(text: str, directory: str | None) -> str:
     """A script's `$(dirname "$0")` / `${0%/*}` is the directory it was read from."""
     if directory is None:
@@ -984,13 +999,15 @@ class Analyser:
             return False
         normal = os.path.normpath(path)
         if normal not in self.written:
+            known = program_name(word.value or "") in self.known
+            if known and _INSTALLED_PROGRAM.search(normal):
+                return False  # `./node_modules/.bin/wrangler`, `/usr/bin/git`: the program itself, by its name
             if not os.path.isfile(normal):
-                # Missing: a known program's usual path (`./node_modules/.bin/wrangler`) is judged by
-                # its name; anything else cannot be seen.
-                return program_name(word.value or "") not in self.known and self.run_file(word, inv, ctx, None)
-            if scripts.read_text(normal) is None:
-                return False  # a binary (or too large): judged by its name
-        self.run_file(word, inv, ctx, None)
+                # Missing: a known program is judged by its name; anything else cannot be seen.
+                return not known and self.run_file(word, inv, ctx, None)
+            if _is_binary(normal):
+                return False  # a compiled program: judged by its name, like any program on PATH
+        self.run_file(word, inv, ctx, None)  # a text file (too large to read: unseeable)
         return True
 
     def run_file(self, word: Word, inv: Invocation, ctx: Ctx, lang: str | None) -> bool:
