@@ -309,6 +309,12 @@ RUNNERS: list[tuple[str, str, str, str | None, str]] = [
     ("python tools/hello.py", R, LOCAL, None, "repo"),
     ("python tools/missing.py", X, UNK, COMPUTED, "repo"),
     ("./missing-script", X, UNK, COMPUTED, "repo"),
+    ("go build ./... && ./missing-deploy.sh", X, UNK, COMPUTED, "repo"),
+    ("curl -so bin/tool https://example.org/t && go build ./... && bin/tool", X, UNK, COMPUTED, "repo"),
+    ("tar xzf tools.tgz && make && ./tools/ship", X, UNK, COMPUTED, "quiet"),
+    ("curl -so bin/tool https://example.org/tool && chmod +x bin/tool && bin/tool", X, UNK, COMPUTED, "repo"),
+    ("python3 -m venv v && . v/bin/activate && wrangler deploy", X, PROD, "wrangler.deploy", "repo"),
+    ("python3 -m venv v && . ./evil.sh", X, UNK, COMPUTED, "repo"),
     ("./big-deploy", X, UNK, COMPUTED, "repo"),
     ("./node_modules/.bin/wrangler deploy --env staging", X, STAG, "wrangler.deploy", "repo"),
     ("./curl https://example.org", X, PROD, "wrangler.deploy", "repo"),
@@ -648,6 +654,11 @@ EVERYDAY: list[tuple[str, str]] = [
     ("tmux ls", "quiet"),
     ("for f in src/*.ts; do npx prettier --check \"$f\"; done", "quiet"),
     ("PY=/usr/bin/python3; \"$PY\" -m pytest -q", "quiet"),
+    ("go build -o bin/app ./cmd/app && ./bin/app --version", "quiet"),
+    ("cargo build && ./target/debug/app --help", "quiet"),
+    ("gcc -o hello hello.c && ./hello", "quiet"),
+    ("python3 -m venv .venv && . .venv/bin/activate && pip install -e .", "quiet"),
+    ("uv venv && source .venv/bin/activate && pytest -q", "quiet"),
 ]
 
 

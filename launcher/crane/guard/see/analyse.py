@@ -245,6 +245,18 @@ def _replace_strings(argv: Sequence[Word]) -> tuple[str, ...]:
     return tuple(found)
 
 
+# Commands that compile programs, and that create a virtualenv (see analyse_command).
+_BUILDS = re.compile(
+    r"\b(?:go\s+(?:build|install)|cargo\s+(?:build|install)|gcc|g\+\+|clang(?:\+\+)?|cc|c\+\+|rustc|make|cmake"
+    r"|ninja|zig\s+build|dotnet\s+(?:build|publish)|swift\s+build|javac|mvn|gradle|gradlew|bazel|meson|scons|ghc"
+    r"|tsc|esbuild|bun\s+build|deno\s+compile|pyinstaller|nuitka)\b"
+)
+_FETCHES = re.compile(
+    r"\b(?:curl|wget|aria2c|tar|bsdtar|unzip|7z|7za|gunzip|bunzip2|unxz|unzstd|cpio|rsync|scp|sftp|git\s+clone"
+    r"|docker\s+cp|podman\s+cp|http|xh|gh\s+release\s+download|npm\s+pack|pip\s+download)\b"
+)
+_MAKES_VENV = re.compile(r"\b(?:venv|virtualenv|uv\s+venv|conda\s+create)\b")
+_VENV_ACTIVATE = re.compile(r"/bin/activate(?:\.fish|\.csh)?$")
 # Where installed programs live: a known program there is itself, not a script to read.
 _INSTALLED_PROGRAM = re.compile(r"/node_modules/|^/(?:usr/(?:local/)?)?s?bin/|^/opt/homebrew/bin/|^/nix/store/")
 _BINARY_MAGIC = (b"\x7fELF", b"MZ", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"\x00asm")
@@ -313,6 +325,8 @@ class Analyser:
         self.aliases: dict[str, str] = {}  # aliases defined so far: name -> replacement text
         self.active: set[str] = set()  # functions and aliases being expanded (no endless recursion)
         self.git_set: dict[str, str | None] = {}  # `git config KEY VALUE` run earlier in this command
+        self.builds = False  # the command compiles something: a missing program may be its product
+        self.makes_venv = False  # the command creates a virtualenv: its missing bin/activate is venv's
 
     # texts and statements --------------------------------------------------------------------
 
@@ -856,6 +870,10 @@ class Analyser:
             return
         text = self.read_file(word, inv.cwd)
         if text is None:
+            if same_shell and self.makes_venv and _VENV_ACTIVATE.search(path) and not os.path.exists(path):
+                # `python -m venv .venv && . .venv/bin/activate`: venv's own script, made by this command.
+                self.forget_environment(ctx)
+                return
             # Missing, unreadable, or written by this very command with content we cannot see.
             self.unknowable(inv.text, f"cannot read script {word.raw}", RULE_COMPUTED, word.raw, ctx)
             if same_shell:
@@ -1003,8 +1021,10 @@ class Analyser:
             if known and _INSTALLED_PROGRAM.search(normal):
                 return False  # `./node_modules/.bin/wrangler`, `/usr/bin/git`: the program itself, by its name
             if not os.path.isfile(normal):
-                # Missing: a known program is judged by its name; anything else cannot be seen.
-                return not known and self.run_file(word, inv, ctx, None)
+                # Missing: a known program is judged by its name, and so is what a build in this
+                # command produces (`go build -o bin/app && ./bin/app`); any other cannot be seen.
+                built = self.builds and code.language(normal) is None
+                return not known and not built and self.run_file(word, inv, ctx, None)
             if _is_binary(normal):
                 return False  # a compiled program: judged by its name, like any program on PATH
         self.run_file(word, inv, ctx, None)  # a text file (too large to read: unseeable)
@@ -1868,6 +1888,10 @@ def analyse_command(
 ) -> list[Finding]:
     """Every finding in one shell command string."""
     analyser = Analyser(config, rules, environ)
+    # A missing program may be what a build here produces, unless something here also fetches or
+    # unpacks files (`curl -o bin/tool … && go build && bin/tool`).
+    analyser.builds = _BUILDS.search(command) is not None and _FETCHES.search(command) is None
+    analyser.makes_venv = _MAKES_VENV.search(command) is not None
     analyser.run_text(command, Ctx(cwd))
     return analyser.findings
 
