@@ -168,11 +168,20 @@ def scan(code: str, lang: str, environ: Mapping[str, str], session: frozenset[st
         spawns.append(Spawn(None, f"code built at run time ({dynamic.group(0).strip()[:20]})"))
     requests: list[Request] = []
     if _HTTP_LIBRARY.search(code) is not None and _mutating(code):
-        urls = [u.rstrip(".,;") for u in _URL.findall(code)]
+        urls: list[str] = []
+        assembled = False
+        for match in _URL.finditer(code):
+            url = match.group(0).rstrip(".,;")
+            after = code[match.end() : match.end() + 3].lstrip("\"'` \t")
+            host_part = url.split("://", 1)[1].split("/", 1)[0]
+            if any(c in host_part for c in "{$%") or "/" not in url.split("://", 1)[1] and \
+                    after.startswith(("+", ".", "%", "&", "#{")):
+                assembled = True  # `"https://api." + host`, f"https://{host}/x", `"https://" . $h`
+            urls.append(url)
         for name in _ENV_READ.findall(code):
             if name.startswith("CRANE_") or name in session:
                 urls.append(environ.get(name, ""))
-        requests.append(Request(tuple(urls)))
+        requests.append(Request(() if assembled else tuple(urls)))
     return Scan(tuple(spawns), tuple(requests))
 
 
