@@ -171,6 +171,7 @@ _BWRAP_ARITY = {
                      "--mqueue", "--exec-label", "--file-label", "--block-fd", "--userns-block-fd", "--add-seccomp-fd"),
                     1),
 }
+_CODE_CHDIR = re.compile(r"\bchdir\s*\(|\bcwd\s*[:=]|\bDir\.chdir|\bcd\s*\(|\.cwd\s*\(")
 _MAKE_SHELL = re.compile(r"\$[({]shell\s+([^)}]*)[)}]")
 _PRE_COMMIT_MODULE = re.compile(r"-m\s*pre_commit\b")
 # `sh -c "$(cat deploy.sh)"`, `"$(< deploy.sh)"`: text the guard can read.
@@ -1054,8 +1055,13 @@ class Analyser:
         for spawn in found.spawns:
             if spawn.command is None:
                 self.unknowable_code(text, inv, f"{origin}: {spawn.why}", ctx)
-            else:
-                self.run_text(spawn.command, self.nested_ctx(inv, ctx, origin))
+                continue
+            nested = self.nested_ctx(inv, ctx, origin)
+            if ENV_VAR in text:
+                nested.env[ENV_VAR] = frozenset({COMPUTED})  # `env={"CLOUDFLARE_ENV": …}`, `os.environ[…] = …`
+            if _CODE_CHDIR.search(text):
+                nested.cwd = None  # `os.chdir(…)`, `cwd=…`: the program runs somewhere else
+            self.run_text(spawn.command, nested)
         for request in found.requests:
             if not request.urls:
                 self.unknowable_code(text, inv, f"{origin} sends a mutating HTTP request to a URL built at run time",

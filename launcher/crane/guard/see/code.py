@@ -134,11 +134,17 @@ def scan(code: str, lang: str, environ: Mapping[str, str], session: frozenset[st
     spawns: list[Spawn] = []
     capable = _SPAWN_CAPABLE.search(code) is not None
     called = set(_CALLED.findall(code))  # one cheap pass; the costly patterns run only where needed
-    for match in _spawn_calls(code, called):
+    aliased = _aliased_calls(code)
+    capable = capable or bool(aliased)
+    seen: set[int] = set()
+    for match in [*_spawn_calls(code, called), *aliased]:
+        if match.end() in seen:
+            continue  # the same call found both ways
+        seen.add(match.end())
         name = match.group(0).split("(")[0].strip()
         if lang == "python" and name == "exec":
             continue  # Python's exec runs Python code (see _EVAL)
-        if match.group("bare") and lang in ("python", "js") and not capable:
+        if match.re is _SPAWN_CALL and match.group("bare") and lang in ("python", "js") and not capable:
             continue  # `regex.exec(s)`, a local `spawn()`: not a program start without a spawn module
         command = _literal_command(code, match.end())
         spawns.append(Spawn(command, f"{name}() with a command assembled at run time" if command is None else name))
@@ -212,6 +218,47 @@ def _spawn_calls(code: str, called: set[str]) -> list[re.Match[str]]:
             if match.end() >= hit.end() - 1:
                 found.setdefault(match.start(), match)
     return [found[k] for k in sorted(found)]
+
+
+_PY_ALIAS = re.compile(r"\bimport\s+(?:subprocess|os|pty)\s+as\s+(\w+)")
+_PY_FROM = re.compile(r"\bfrom\s+(?:subprocess|os|pty)\s+import\s+(?:\(([^)]*)\)|([\w \t,]+))")
+_JS_ALIAS = re.compile(
+    r"(?:(?:const|let|var)\s+(\w+)\s*=\s*(?:await\s+)?(?:require|import)\s*\(\s*[\"'](?:node:)?child_process[\"']"
+    r"|import\s+(?:\*\s+as\s+)?(\w+)\s+from\s+[\"'](?:node:)?child_process[\"'])"
+)
+_JS_DESTRUCTURE = re.compile(
+    r"(?:const|let|var|import)\s*\{([^}]*)\}\s*(?:=\s*require\s*\(|from)\s*[\"'](?:node:)?child_process[\"']"
+)
+_SPAWN_METHODS = (
+    r"(?:run|call|check_call|check_output|Popen|getoutput|getstatusoutput|system|popen|exec\w*|spawn\w*|fork)"
+)
+
+
+def _aliased_calls(code: str) -> list[re.Match[str]]:
+    """Calls through an alias: `import subprocess as sp; sp.run(…)`, `from subprocess import run as r`,
+    `const { execSync: x } = require("child_process")`."""
+    modules = set(_PY_ALIAS.findall(code))
+    names: set[str] = set()
+    for parenthesized, plain in _PY_FROM.findall(code):
+        for part in (parenthesized or plain).split(","):
+            words = part.split()
+            if words:
+                names.add(words[-1])
+    for first, second in _JS_ALIAS.findall(code):
+        modules.add(first or second)
+    for group in _JS_DESTRUCTURE.findall(code):
+        for part in group.split(","):
+            words = re.split(r"\s*(?::|\bas\b)\s*", part.strip())
+            if words and words[-1]:
+                names.add(words[-1].strip())
+    modules.discard("")
+    names = {n for n in names if n.isidentifier()}
+    if not modules and not names:
+        return []
+    alternatives = [rf"{re.escape(m)}\s*\.\s*{_SPAWN_METHODS}" for m in sorted(modules)]
+    alternatives += [re.escape(n) for n in sorted(names)]
+    pattern = re.compile(r"(?<![\w.$])(?:" + "|".join(alternatives) + r")\s*\(\s*")
+    return list(pattern.finditer(code))
 
 
 def _shell_literal(body: str, what: str, interpolation: str) -> Spawn:
