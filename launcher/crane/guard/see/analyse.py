@@ -171,6 +171,13 @@ _BWRAP_ARITY = {
                      "--mqueue", "--exec-label", "--file-label", "--block-fd", "--userns-block-fd", "--add-seccomp-fd"),
                     1),
 }
+# `eval "$(TOOL …)"` for tools that print shell settings from their own state (not project files:
+# direnv and mise read `.envrc`/`mise.toml`, which the agent can write, so they are not here).
+_SHELL_SETUP = re.compile(
+    r'"?\$\((?:ssh-agent(?:\s+-[sc])?|(?:/\S+/)?brew\s+shellenv|pyenv\s+(?:init|virtualenv-init)\s+-(?:\s+\w+)?'
+    r"|rbenv\s+init\s+-(?:\s+\w+)?|nodenv\s+init\s+-(?:\s+\w+)?|fnm\s+env(?:\s+--[\w-]+(?:=\w+)?)*"
+    r'|dircolors(?:\s+-b)?|opam\s+env|keychain\s+--eval(?:\s+[\w.-]+)*)\)"?'
+)
 _CODE_CHDIR = re.compile(r"\bchdir\s*\(|\bcwd\s*[:=]|\bDir\.chdir|\bcd\s*\(|\.cwd\s*\(")
 _MAKE_SHELL = re.compile(r"\$[({]shell\s+([^)}]*)[)}]")
 _PRE_COMMIT_MODULE = re.compile(r"-m\s*pre_commit\b")
@@ -897,7 +904,17 @@ class Analyser:
         self.script_file(args[0], inv, ctx, same_shell=True)
 
     def evaluate_string(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        args = inv.argv[1:]
+        if len(args) == 1 and _SHELL_SETUP.fullmatch(args[0].raw):
+            # `eval "$(ssh-agent -s)"`, `eval "$(pyenv init -)"`: an installed tool prints variable
+            # settings from its own state, not from files in the project. Variables may change.
+            self.forget_environment(ctx)
+            return
         self.unknowable(inv.text, f"{name} runs a command built at run time", RULE_COMPUTED, name, ctx)
+        if all(w.value is not None for w in args) and args:
+            # `eval 'wrangler deploy …'` with fixed text: judged too (and still unseeable: what it
+            # means may depend on aliases and variables).
+            self.run_text(" ".join(w.value or "" for w in args), self.nested_ctx(inv, ctx, name))
         self.forget_environment(ctx)
 
     @staticmethod
