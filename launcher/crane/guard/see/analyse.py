@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     _Handler = Callable[[str, "Invocation", "Ctx"], None]
 
 MAX_DEPTH = 10  # nested shell texts, scripts and wrapper hops
-MAX_TEXTS = 64  # nested texts parsed for one tool call
+MAX_TEXTS = 256  # nested texts parsed for one tool call (a build script may start a hundred commands)
 MAX_UNWRAP = 24  # wrappers around one command
 MAX_GO_FILES = 32  # Go files read for one `go run ./dir`
 MAX_MENTION_SCAN = 1024 * 1024  # longer unanalysable text is assumed to name production
