@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from crane.checks import Check
 from crane.errors import CraneError
-from crane.launch import KNOWN_AGENTS, is_reserved
+from crane.launch import FALLBACK_GUARD, KNOWN_AGENTS, is_reserved
 from crane.resolve import Request, Resolution, resolve
 from crane.secrets import FetchOptions, fetch_secrets
 
@@ -110,8 +110,8 @@ def _environment_check(res: Resolution) -> Check:
     """The environment in words: as requested, a fallback (a warning), or a junk request."""
     effective = res.environment_name
     if res.fallback:
-        return Check("environment", True, f"{effective}, although staging was requested: {res.fallback}",
-                     warning=True)
+        return Check("environment", True, f"{effective}, although staging was requested: {res.fallback}; "
+                     f"{FALLBACK_GUARD}", warning=True)
     if res.requested_raw is not None and res.requested_from == "CRANE_ENV" and not _known(res.requested_raw):
         return Check("environment", True, f"{effective}: CRANE_ENV {res.requested_raw!r} is not an environment "
                      "name", warning=True)

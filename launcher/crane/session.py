@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from crane.launch import build_child_env, check_nesting, exec_child, find_command
+from crane.launch import FALLBACK_GUARD, build_child_env, check_nesting, exec_child, find_command
 from crane.resolve import Request, Resolution, resolve
 from crane.secrets import FetchOptions, FetchResult, fetch_secrets
 
@@ -53,6 +53,7 @@ def summary(res: Resolution, colour: bool = False) -> str:
     line = f"crane: Environment: {banner(res, colour)} | API: {res.api_base} | venture {res.venture}"
     if res.fallback:
         line += f" | staging requested, production used ({res.fallback})"
+        line += f" | {FALLBACK_GUARD}"
     return line
 
 
