@@ -254,7 +254,8 @@ RUNNERS: list[tuple[str, str, str, str | None, str]] = [
     ("git commit -m wip", X, PROD, "wrangler.deploy", "repo"),
     ("git commit --no-verify -m wip", L, LOCAL, "git.local", "repo"),
     ("git -c core.hooksPath=hooks2 checkout -b x", X, PROD, "wrangler.deploy", "repo"),
-    ("git config core.hooksPath hooks2 && git switch main", X, PROD, "wrangler.deploy", "repo"),
+    # Changing where git's hooks come from is a protected write (denied in every mode) before it is a deploy.
+    ("git config core.hooksPath hooks2 && git switch main", X, PROD, "guard.protected-path", "repo"),
     ("git config core.sshCommand 'wrangler deploy --env production'", X, PROD, "wrangler.deploy", "bare"),
     ("git config --local core.fsmonitor 'npx wrangler deploy -e production'", X, PROD, "wrangler.deploy", "bare"),
     ("git -c core.pager='wrangler deploy --env production' log", X, PROD, "wrangler.deploy", "bare"),
@@ -262,7 +263,8 @@ RUNNERS: list[tuple[str, str, str, str | None, str]] = [
     ("git config --global credential.helper '!wrangler deploy --env production'", X, PROD, "wrangler.deploy",
      "bare"),
     ("git config user.name bot", R, LOCAL, None, "bare"),
-    ("cp hooks2/post-checkout .git/hooks/post-checkout && git checkout main", X, PROD, "wrangler.deploy", "repo"),
+    ("cp hooks2/post-checkout .git/hooks/post-checkout && git checkout main", X, PROD, "guard.protected-path",
+     "repo"),
     ("GIT_DIR=../repo/.git git commit -m x", X, PROD, "wrangler.deploy", "quiet"),
     ("git --git-dir=../repo/.git commit -m x", X, PROD, "wrangler.deploy", "quiet"),
     ("GIT_DIR=\"$D\" git commit -m x", X, UNK, COMPUTED, "quiet"),
@@ -602,7 +604,8 @@ def test_unseeable_is_denied_in_staging_asked_in_production_blocked_in_dry_run(w
     ('http POST "$API_URL/items" a=1', {"CRANE_INJECTED": "API_URL", "API_URL": "https://staging.example.com"},
      STAG),
     ('U=https://api.example.com; curl -X DELETE "$U/items/1"', {}, PROD),
-    ('curl -X POST "$CRANE_WEBHOOK" -d x=1', {}, UNK),
+    # The session's own variable names the session's environment: production in this production session.
+    ('curl -X POST "$CRANE_WEBHOOK" -d x=1', {}, PROD),
 ])
 def test_targets_from_the_sessions_own_variables_are_seen(where: dict[str, Path], command: str,
                                                           environ: dict[str, str], target: str) -> None:

@@ -1844,7 +1844,7 @@ class Analyser:
             _, url, _ = httpie_parts(args)
             found = [url] if url is not None else []
         else:
-            found = [*args.positionals, *args.values(verdict.rule.url_options)]
+            found = [*args.positionals[len(verdict.rule.subcommand):], *args.values(verdict.rule.url_options)]
         return [a.value if a.value is not None else self.expand_known(a.raw, inv.env) for a in found]
 
     def expand_known(self, raw: str, env: Mapping[str, frozenset[str | None]]) -> str | None:
@@ -1926,7 +1926,7 @@ class Analyser:
             url = httpie_parts(args)[1]
             words = [url] if url is not None else []
         if any(a.value is None for a in words):
-            resolved = [a.value if a.value is not None else self.expand_variables(a.raw, inv) for a in words]
+            resolved = [a.value if a.value is not None else self.resolve_word(a.raw, inv) for a in words]
             judged = [url_target(resolved, self.config)]
         # Exact option names (no fnmatch patterns to compile on the hook's path).
         texts = [o.value.value or o.value.raw for o in args.options if o.name in _CONNECTION_OPTIONS and o.value]
@@ -1942,6 +1942,12 @@ class Analyser:
         if best[0] == "unknown" and (session := self.session_target(verdict, inv)) is not None:
             return session
         return best
+
+    def resolve_word(self, raw: str, inv: Invocation) -> str | None:
+        """A computed word's value: the session's own variables first (`expand_known`), then any
+        variable whose value this command or the environment fixes (`expand_variables`)."""
+        known = self.expand_known(raw, inv.env)
+        return known if known is not None else self.expand_variables(raw, inv)
 
     def expand_variables(self, raw: str, inv: Invocation) -> str | None:
         """A word's value when its variables are known (set in this command, or inherited)."""
