@@ -68,6 +68,7 @@ METHOD_KEYS = ("method", "http_method", "httpmethod", "verb", "request_method")
 PATH_KEYS = ("path", "file_path", "filepath", "filename", "file", "destination", "dest", "target", "source",
              "new_path", "old_path", "paths", "directory", "dir", "notebook_path", "target_file", "output")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CRANE_TOOLS = frozenset({"crane_preflight", "crane_run_status", "crane_smoke"})  # crane.mcp_server.TOOLS
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 
 
@@ -95,6 +96,9 @@ def classify_mcp(
     parts = tool_name.split("__", 2)
     server = parts[1] if len(parts) > 1 else ""
     tool = parts[2] if len(parts) > 2 else ""
+    if server == "crane" and tool in CRANE_TOOLS:
+        # crane's own server (`crane mcp`, registered by the launch): read-only by construction.
+        return combine((Finding("read", "local", None, tool_name, tool_name, "crane's own read-only MCP tool"),))
     if _matches(server, tool, config.mcp_read_patterns):
         return combine((Finding("read", "local", None, tool_name, tool_name, "MCP tool matches a read pattern"),))
     custom = config.mcp_write_patterns != default_write_patterns
