@@ -66,9 +66,11 @@ def launch(request: LaunchRequest, environ: Mapping[str, str] | None = None, say
         say(warning)
     argv = list(request.command)
     argv[0] = find_command(argv[0], child.env)  # a missing agent is reported before any guard work
+    env = child.env
     if request.agent:
         from crane.agents import prepare_agent
 
-        argv = prepare_agent(argv, child.env, res, guard=request.guard, dry_run=request.dry_run, say=say)
+        prepared = prepare_agent(argv, env, res, guard=request.guard, dry_run=request.dry_run, say=say)
+        argv, env = prepared.argv, prepared.apply(env)
         say(summary(res))
-    return exec_child(argv, child.env)
+    return exec_child(argv, env)

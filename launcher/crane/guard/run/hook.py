@@ -131,13 +131,32 @@ class _Context:
 # Input
 
 
-def parse_hook_input(raw: bytes) -> ToolCall:
+AGENTS = ("claude", "codex", "gemini")
+
+
+def agent_protocol(agent: str) -> Any:
+    """The hook-protocol module of a non-Claude agent (`crane.agents.<agent>`: translate, render)."""
+    if agent not in AGENTS or agent == "claude":
+        raise GuardRuntimeError(f"no hook protocol for agent {agent!r} (known: {', '.join(AGENTS)})")
+    import importlib
+
+    return importlib.import_module(f"crane.agents.{agent}")
+
+
+def parse_hook_input(raw: bytes, agent: str = "claude") -> ToolCall:
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise HookInputError(f"malformed hook input (not UTF-8 JSON): {exc}") from None
     if not isinstance(data, dict):
         raise HookInputError("malformed hook input: expected a JSON object")
+    if agent != "claude":
+        # The agent's adapter maps its client's input onto Claude Code's vocabulary, which the
+        # classifier speaks; a tool it does not know is refused there (fail closed).
+        try:
+            data = agent_protocol(agent).translate(data)
+        except ValueError as exc:
+            raise HookInputError(str(exc)) from None
     event = data.get("hook_event_name")
     if event is not None and event != "PreToolUse":
         raise HookInputError(f"crane's guard handles PreToolUse only, got hook_event_name {event!r}")
@@ -313,15 +332,17 @@ def evaluate(
     load_config: ConfigLoader | None = None,
     ctx: _Context | None = None,
     watchdog: Watchdog | None = None,
+    agent: str = "claude",
 ) -> HookResult:
     """The whole decision for one hook input; never raises, every failure is a blocking result.
 
     `classifier` and `load_config` default to `crane.guard.see.classify.classify` and
-    `crane.guard.rules.config.load_guard_config`; tests inject their own.
+    `crane.guard.rules.config.load_guard_config`; tests inject their own. `agent` names the
+    client's hook protocol (claude, codex, gemini): how the input is read and the answer written.
     """
     ctx = ctx if ctx is not None else _Context(environ)
     try:
-        return _evaluate(raw, environ, classifier, load_config, ctx, watchdog)
+        return _evaluate(raw, environ, classifier, load_config, ctx, watchdog, agent)
     except BaseException as exc:  # fail closed on anything, even SystemExit/KeyboardInterrupt
         return guard_failure(ctx, exc)
 
@@ -333,11 +354,12 @@ def _evaluate(
     load_config: ConfigLoader | None,
     ctx: _Context,
     watchdog: Watchdog | None,
+    agent: str = "claude",
 ) -> HookResult:
     from crane.guard.run.redact import Redactor
 
     ctx.redactor = Redactor.from_environ(environ)
-    call = parse_hook_input(raw)
+    call = parse_hook_input(raw, agent)
     ctx.tool = call.tool_name
     ctx.session_id = call.session_id
     ctx.run_id = environ.get("CRANE_RUN_ID") or call.session_id  # for alerts, before the config
@@ -400,7 +422,7 @@ def _evaluate(
 
     # An audit that cannot be written is a broken guard: the exception blocks the call.
     append_audit(ctx.state_dir, ctx.redactor.redact_obj(record))
-    return answer(verdict.decision, reason)
+    return answer(verdict.decision, reason, agent)
 
 
 def load_classifier() -> Classifier:
@@ -444,8 +466,11 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
 
-def answer(decision: str, reason: str) -> HookResult:
-    """The wire form of a decision (see the module docstring)."""
+def answer(decision: str, reason: str, agent: str = "claude") -> HookResult:
+    """The wire form of a decision (see the module docstring; other agents: their adapter)."""
+    if agent != "claude":
+        code, out, err = agent_protocol(agent).render(decision, reason)
+        return HookResult(code, stdout=out, stderr=err, decision=decision)
     if decision == "allow":
         return HookResult(EXIT_OK, decision="allow")
     if decision == "ask":
@@ -553,11 +578,23 @@ def _emit(result: HookResult) -> int:
     return code
 
 
-def main(*, classifier: Classifier | None = None, load_config: ConfigLoader | None = None) -> NoReturn:
-    """Entry point (`python -m crane.guard.run.hook`, `crane-hook`). Never returns; exits 0 or 2."""
+def agent_from_argv(argv: list[str]) -> str:
+    """`--agent NAME` (or `--agent=NAME`) among the hook's arguments; Claude Code by default."""
+    for index, arg in enumerate(argv):
+        if arg == "--agent" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--agent="):
+            return arg.partition("=")[2]
+    return "claude"
+
+
+def main(*, classifier: Classifier | None = None, load_config: ConfigLoader | None = None,
+         agent: str | None = None) -> NoReturn:
+    """Entry point (`python -m crane.guard.run.hook [--agent codex|gemini]`). Never returns; exits 0 or 2."""
     code = EXIT_BLOCK
     try:
         environ = os.environ
+        agent = agent_from_argv(sys.argv[1:]) if agent is None else agent
         ctx = _Context(environ)
         watchdog: Watchdog | None = None
         try:
@@ -565,7 +602,7 @@ def main(*, classifier: Classifier | None = None, load_config: ConfigLoader | No
             watchdog.arm(initial_deadline(environ))
             raw = sys.stdin.buffer.read()
             result = evaluate(raw, environ, classifier=classifier, load_config=load_config, ctx=ctx,
-                              watchdog=watchdog)
+                              watchdog=watchdog, agent=agent)
         except BaseException as exc:
             result = guard_failure(ctx, exc)
         if watchdog is not None and not watchdog.settle():
