@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,8 +26,12 @@ def exec_command(cmd: str, **extra: Any) -> Call:
     return Call("exec_command", {"cmd": cmd, **extra})
 
 
-def write_stdin(session_id: int, chars: str) -> Call:
-    return Call("write_stdin", {"session_id": session_id, "chars": chars})
+# In a write_stdin call: the session id of the newest "session ID N" the client reported.
+LAST_SESSION = "<last session id>"
+
+
+def write_stdin(chars: str, session_id: int | str = LAST_SESSION) -> Call:
+    return Call("write_stdin", {"session_id": session_id, "chars": chars, "yield_time_ms": 500})
 
 
 def _output_text(output: Any) -> str:
@@ -35,6 +40,10 @@ def _output_text(output: Any) -> str:
     if isinstance(output, list):
         return "\n".join(str(i.get("text", "")) for i in output if isinstance(i, dict))
     return json.dumps(output)
+
+
+def _fill(args: Any, sessions: list[int]) -> JSONDict:
+    return {k: (sessions[-1] if sessions else 0) if v == LAST_SESSION else v for k, v in dict(args).items()}
 
 
 class OpenAIStub(ScriptedServer):
@@ -64,13 +73,15 @@ class OpenAIStub(ScriptedServer):
             })
         turn = self.turn_for(len(outputs))
         n = len(outputs)
+        sessions = [int(m) for out in outputs for m in re.findall(r"session ID (\d+)", _output_text(out.get("output")))]
         if isinstance(turn, str):
             output = [{"type": "message", "id": f"msg_{n}", "role": "assistant", "status": "completed",
                        "content": [{"type": "output_text", "text": turn, "annotations": []}]}]
         else:
             # call ids derive from the turn, so a retried request gets the same ids
             output = [{"type": "function_call", "id": f"fc_{n}_{k}", "call_id": f"call_{n}_{k}", "name": c.name,
-                       "arguments": json.dumps(dict(c.args)), "status": "completed"} for k, c in enumerate(turn)]
+                       "arguments": json.dumps(_fill(c.args, sessions)), "status": "completed"}
+                      for k, c in enumerate(turn)]
         response_id = f"resp_{next(self._ids)}"
         model = str(body.get("model", "gpt-stub"))
         base = {"id": response_id, "object": "response", "created_at": 0, "model": model}

@@ -212,39 +212,44 @@ def verify(codex: str, overrides: Sequence[str], env: Mapping[str, str], cwd: st
     ]
     try:
         proc = subprocess.Popen([codex, *overrides, "app-server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=dict(env), cwd=cwd, text=True)
+                                stderr=subprocess.PIPE, env=dict(env), cwd=cwd)
     except OSError as exc:
         return [f"cannot start `codex app-server` to check the hook: {exc.strerror or exc}"]
     answer: dict[str, Any] | None = None
     problem: str | None = None
     try:
+        import os
         import selectors
         import time
 
         assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write("".join(json.dumps(r) + "\n" for r in requests))
+        proc.stdin.write("".join(json.dumps(r) + "\n" for r in requests).encode())
         proc.stdin.flush()
         deadline = time.monotonic() + timeout
         selector = selectors.DefaultSelector()
         selector.register(proc.stdout, selectors.EVENT_READ)
+        pending = b""  # raw reads: a buffered reader could hold a complete answer the selector never sees
         while answer is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not selector.select(remaining):
                 problem = f"`codex app-server` did not list its hooks within {timeout:g} s"
                 break
-            line = proc.stdout.readline()
-            if not line:
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
                 problem = "`codex app-server` exited before listing its hooks"
                 break
-            try:
-                message = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(message, dict) and message.get("id") == 2:
-                answer = message
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(message, dict) and message.get("id") == 2:
+                    answer = message
     finally:
         proc.kill()
-        _, err = proc.communicate()
+        _, raw_err = proc.communicate()
+    err = raw_err.decode("utf-8", "replace")
     if problem is not None:
         tail = " ".join(err.strip().splitlines()[-3:])[:400]
         return [problem + (f": {tail}" if tail else "")]
