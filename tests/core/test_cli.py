@@ -285,17 +285,21 @@ def test_launch_missing_known_agent_exits_127_with_install_command(project: Path
     assert agent in err and f"npm install -g {install}" in err
 
 
-def test_launch_known_unguarded_agent_warns_loudly(project: Path, tmp_path: Path) -> None:
+def test_launch_codex_whose_guard_cannot_be_installed_refuses(project: Path, tmp_path: Path) -> None:
+    # A "codex" that is not a Codex CLI crane can hook into: no live unguarded session, exit 1.
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "codex"
     fake.write_text(f"#!{PY}\nimport os, sys\nprint(os.environ['CRANE_AGENT'], *sys.argv[1:])\n", encoding="utf-8")
     fake.chmod(0o755)
-    rc, out, err = run_crane("launch", "-v", "stg", "codex", "--", "--model", "x", cwd=project,
-                             env={"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    rc, out, err = run_crane("launch", "-v", "stg", "codex", "--", "--model", "x", cwd=project, env=env)
+    assert rc == 1 and out == ""
+    assert "crane guard cannot be installed into codex" in err
+    rc, out, err = run_crane("launch", "-v", "stg", "--no-guard", "codex", "--", "--model", "x", cwd=project, env=env)
     assert rc == 0, err
     assert out.strip() == "1 --model x"
-    assert "guard is not active for codex" in err
+    assert "crane guard DISABLED" in err
 
 
 # --- the repo's own demo ------------------------------------------------------------------------

@@ -303,3 +303,26 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path
                          "check `codex features list` and any managed requirements.toml; crane refuses to start "
                          "an unguarded codex (or start it loudly with --no-guard)")
     return Prepared([argv[0], *overrides, *argv[1:]], {})
+
+
+def preflight(binary: str, env: Mapping[str, str]) -> tuple[bool, str]:
+    """(can crane's guard be installed into this codex, what to say), without starting a session."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from crane.agents import client_version, version_verdict, write_hook_wrapper
+    from crane.guard.run.install import self_check
+
+    ok, detail = version_verdict(client_version(binary, env), parse_version, SUPPORTED)
+    if not ok:
+        return False, detail
+    with tempfile.TemporaryDirectory(prefix="crane-codex-preflight-") as tmp:
+        wrapper = write_hook_wrapper(Path(tmp), AGENT)
+        check = self_check(str(wrapper), env, agent=AGENT)
+        if not check.ok:
+            return False, f"{detail}; guard self-check FAILED: {'; '.join(check.problems)}"
+        problems = verify(binary, install_overrides(str(wrapper)), env, os.getcwd())
+    if problems:
+        return False, f"{detail}; the guard cannot be installed: {'; '.join(problems)}"
+    return True, f"{detail}; guard can be installed (hook listed, enabled and trusted by `codex app-server`)"

@@ -242,13 +242,13 @@ def build_home(session_dir: Path, env: Mapping[str, str], command: str, name: st
     return home
 
 
-def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path) -> Prepared:
-    """Install crane's guard into this gemini run, or refuse (CraneError) saying why."""
-    import os
-    import uuid
-    from pathlib import Path
+def refuse_disabling_layers(env: Mapping[str, str], project_dir: Path) -> None:
+    """CraneError when the system settings or the project's settings switch hooks off.
 
-    from crane.agents import Prepared, check_version, guard_self_check, write_hook_wrapper
+    The system layer outranks crane's (a managed policy: refuse). The project layer is never
+    merged in crane's session (`--skip-trust` with an empty trust list), but that rests on an
+    ordering quirk of the client, not a contract: a project that tries to silence hooks is refused.
+    """
     from crane.errors import CraneError
 
     for path in system_settings_paths(env):
@@ -256,12 +256,23 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path
         if keys:
             raise CraneError(f"Gemini's system settings {path} switch hooks off ({', '.join(keys)}): crane's "
                              "guard would not run", "ask the machine's administrator, or start loudly with --no-guard")
-    project = Path(os.getcwd()) / ".gemini" / "settings.json"
+    project = project_dir / ".gemini" / "settings.json"
     keys = disabling_keys(_read_json(project)) if project.is_file() else []
     if keys:
         raise CraneError(f"the project's Gemini settings {project} switch hooks off ({', '.join(keys)}): crane's "
                          "guard must not be silenced by a project file",
                          "remove the key from that file, or start loudly with --no-guard")
+
+
+def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path) -> Prepared:
+    """Install crane's guard into this gemini run, or refuse (CraneError) saying why."""
+    import os
+    import uuid
+    from pathlib import Path
+
+    from crane.agents import Prepared, check_version, guard_self_check, write_hook_wrapper
+
+    refuse_disabling_layers(env, Path(os.getcwd()))
     name = f"{HOOK_NAME_PREFIX}{uuid.uuid4().hex[:12]}"
     wrapper = write_hook_wrapper(hook_dir, AGENT)
     home = build_home(hook_dir, env, str(wrapper), name)
@@ -276,3 +287,31 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path
     if "--skip-trust" not in rest:
         rest = ["--skip-trust", *rest]
     return Prepared([argv[0], *rest], updates)
+
+
+def preflight(binary: str, env: Mapping[str, str]) -> tuple[bool, str]:
+    """(can crane's guard be installed into this gemini, what to say), without starting a session."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from crane.agents import client_version, version_verdict, write_hook_wrapper
+    from crane.errors import CraneError
+    from crane.guard.run.install import self_check
+
+    with tempfile.TemporaryDirectory(prefix="crane-gemini-preflight-") as tmp:
+        session = Path(tmp)
+        try:
+            refuse_disabling_layers(env, Path(os.getcwd()))
+            wrapper = write_hook_wrapper(session, AGENT)
+            home = build_home(session, env, str(wrapper), f"{HOOK_NAME_PREFIX}preflight")
+        except CraneError as exc:
+            return False, f"the guard cannot be installed: {exc.message}"
+        ok, detail = version_verdict(client_version(binary, {**env, "GEMINI_CLI_HOME": str(home)}), parse_version,
+                                     SUPPORTED)
+        if not ok:
+            return False, detail
+        check = self_check(str(wrapper), env, agent=AGENT)
+    if not check.ok:
+        return False, f"{detail}; guard self-check FAILED: {'; '.join(check.problems)}"
+    return True, f"{detail}; guard can be installed (session home with crane's BeforeTool hook, --skip-trust)"
