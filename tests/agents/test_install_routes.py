@@ -135,15 +135,34 @@ def test_codex_version_gate(text: str, ok: bool, words: str) -> None:
     assert verdict is ok and words in detail
 
 
-def test_the_hook_wrapper_is_a_private_posix_script_that_turns_failures_into_blocks(tmp_path: Path) -> None:
+def test_the_hook_wrapper_is_a_private_posix_script(tmp_path: Path) -> None:
     path = write_hook_wrapper(tmp_path, "codex")
     assert stat.S_IMODE(path.stat().st_mode) == 0o700
     text = path.read_text()
     assert text.startswith("#!/bin/sh\n") and "--agent codex" in text
-    # A hook that cannot start (the interpreter gone) must still block with a reason.
-    path.write_text(text.replace(text.splitlines()[5], "/nonexistent/python -I -c pass"))
+
+
+@pytest.mark.parametrize(("hook", "code", "stderr"), [
+    ("exit 0", 0, b""),                                    # allow: silent
+    ("echo 'crane: NOT executed: x' >&2; exit 2", 2, b"crane: NOT executed: x\n"),
+    ("exit 2", 2, b"the guard gave no reason"),            # silent exit 2 would ALLOW in both clients
+    ("echo '{}'; exit 2", 2, b"{}\n"),                     # stdout is parsed first by Gemini: moved to stderr
+    ("echo '{}'; exit 0", 2, b"printed output"),           # JSON that a client could read as allow
+    ("exit 1", 2, b"failed to run (exit 1)"),
+    ("/nonexistent/python -I -c pass", 2, b"failed to run (exit 127)"),
+    ("kill -9 $$", 2, b"failed to run (exit 137)"),
+], ids=["allow", "deny", "silent-2", "stdout-2", "stdout-0", "exit-1", "missing", "killed"])
+def test_the_wrapper_turns_every_answer_into_allow_or_a_block_with_a_reason(
+        tmp_path: Path, hook: str, code: int, stderr: bytes) -> None:
+    from crane.agents import WRAPPER
+
+    path = tmp_path / "hook"
+    path.write_text(WRAPPER.format(agent="codex", command=f"sh -c {hook!r}" if "$$" not in hook else
+                                   "sh -c 'kill -9 $$'"))
+    path.chmod(0o700)
     proc = subprocess.run([str(path)], input=b"{}", capture_output=True, check=False)
-    assert proc.returncode == 2 and proc.stdout == b"" and b"crane guard failed to run (exit 127)" in proc.stderr
+    assert (proc.returncode, proc.stdout) == (code, b"")
+    assert stderr in proc.stderr
 
 
 class _Res:

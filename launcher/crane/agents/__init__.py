@@ -36,14 +36,19 @@ GUARDED_AGENTS = ("claude", "codex", "gemini")
 
 
 class Prepared(Record):
-    """How to start the agent: its argv, and changes to its environment (None removes a name)."""
+    """How to start the agent: its argv, changes to its environment (None removes a name), and
+    for the sandbox: paths the agent must see but not change (`readonly`: the hook wrapper, the
+    settings that install it) and paths the client itself writes (`writable`: its session home)."""
 
-    __slots__ = ("argv", "env")
+    __slots__ = ("argv", "env", "readonly", "writable")
     argv: list[str]
     env: dict[str, str | None]
+    readonly: tuple[str, ...]
+    writable: tuple[str, ...]
 
-    def __init__(self, argv: list[str], env: dict[str, str | None]) -> None:
-        self._set(argv=argv, env=env)
+    def __init__(self, argv: list[str], env: dict[str, str | None], *, readonly: tuple[str, ...] = (),
+                 writable: tuple[str, ...] = ()) -> None:
+        self._set(argv=argv, env=env, readonly=readonly, writable=writable)
 
     def apply(self, env: Mapping[str, str]) -> dict[str, str]:
         out = dict(env)
@@ -101,14 +106,22 @@ def session_dir(env: Mapping[str, str]) -> Path:
 
 WRAPPER = """#!/bin/sh
 # crane's guard hook for {agent} (one run). A plain executable path, because the client runs hook
-# commands through the account's login shell, which may not be POSIX. Every status other than 0
-# (allow) and 2 (block, the reason on stderr) becomes a block WITH a reason: {agent} runs the tool
-# on exit 1, on a crash, and on exit 2 with nothing on stderr.
-{command}
+# commands through the account's login shell, which may not be POSIX. The hook's output is taken
+# whole and re-emitted on stderr, so the client only ever sees one of two answers:
+#   exit 0, no output            -> allow
+#   exit 2, a reason on stderr   -> block (nothing on stdout: {agent} would parse stdout first)
+# {agent} runs the tool on exit 1, on a crash, on exit 2 with NO output, and on exit 0 with JSON
+# it reads as "allow"; every such case becomes a block with a reason here.
+out=$({command} 2>&1)
 rc=$?
-[ "$rc" -eq 0 ] && exit 0
-[ "$rc" -eq 2 ] && exit 2
-echo "crane guard failed to run (exit $rc); the tool call was blocked" >&2
+if [ "$rc" -eq 0 ] && [ -z "$out" ]; then exit 0; fi
+if [ "$rc" -eq 2 ]; then
+    printf '%s\\n' "${{out:-crane guard: the tool call was blocked (the guard gave no reason)}}" >&2
+elif [ "$rc" -eq 0 ]; then
+    echo "crane guard error: the hook allowed the call but printed output; the tool call was blocked" >&2
+else
+    echo "crane guard failed to run (exit $rc); the tool call was blocked" >&2
+fi
 exit 2
 """
 

@@ -302,7 +302,7 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path
         raise CraneError("codex will not run crane's guard hook: " + "; ".join(problems),
                          "check `codex features list` and any managed requirements.toml; crane refuses to start "
                          "an unguarded codex (or start it loudly with --no-guard)")
-    return Prepared([argv[0], *overrides, *argv[1:]], {})
+    return Prepared([argv[0], *overrides, *argv[1:]], {}, readonly=(str(wrapper),))
 
 
 def preflight(binary: str, env: Mapping[str, str]) -> tuple[bool, str]:

@@ -286,7 +286,10 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path
     rest = argv[1:]
     if "--skip-trust" not in rest:
         rest = ["--skip-trust", *rest]
-    return Prepared([argv[0], *rest], updates)
+    settings = home / ".gemini"
+    return Prepared([argv[0], *rest], updates, readonly=(str(wrapper), str(settings / "settings.json"),
+                                                         str(settings / "trustedFolders.json")),
+                    writable=(str(home),))
 
 
 def preflight(binary: str, env: Mapping[str, str]) -> tuple[bool, str]:
