@@ -188,3 +188,18 @@ def test_codex_home_is_untouched_by_the_install(openai_stub: OpenAIStub, codex_b
     assert not (workdir / "PROD").exists()
     assert config.read_text() == '[features]\nhooks = false\n'
     assert os.stat(config).st_size == len('[features]\nhooks = false\n')
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (["-c", "features.hooks=false"], "not in Codex's hook list"),  # what a managed requirement does too
+    (["-c", 'hooks.state={"/<session-flags>/config.toml:pre_tool_use:0:0"={trusted_hash="sha256:00", '
+                         'enabled=true}}'], "not trusted"),
+    (["-c", 'hooks.state={"/<session-flags>/config.toml:pre_tool_use:0:0"={enabled=false}}'], "not enabled"),
+], ids=["feature-off", "wrong-hash", "disabled"])
+def test_the_pre_launch_check_asks_codex_itself(codex_bin: Path, tmp_path: Path, workdir: Path,
+                                                change: list[str], problem: str) -> None:
+    env = codex_env(tmp_path, codex_bin)
+    overrides = codex.install_overrides("/usr/bin/true")
+    assert codex.verify(str(codex_bin), overrides, env, str(workdir)) == []
+    problems = codex.verify(str(codex_bin), [*overrides, *change], env, str(workdir))
+    assert any(problem in p for p in problems), problems
