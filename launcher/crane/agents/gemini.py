@@ -10,8 +10,9 @@ Hook protocol (0.61.0, observed; ../shared/reference/agent-hooks.md §3.1), pure
   Any other tool name is refused: crane cannot tell what it would do.
 - Answer: allow = exit 0, no output; deny = exit 2 with the reason on stderr and NOTHING on stdout
   (the client reads `stdout || stderr`; non-JSON text at exit 2 blocks, but exit 2 with no text
-  at all lets the tool run). 0.61.0 has a hook `"ask"` decision, but what it does in headless
-  mode was not observed, so an ask is rendered as a denial telling the user how to do it by hand.
+  at all lets the tool run). 0.61.0 has a hook `"ask"` decision, but in headless mode
+  (`gemini -p --approval-mode yolo`) it was observed to hang the run, waiting for a confirmation
+  nobody can give; so an ask is rendered as a denial telling the user how to do it by hand.
 
 Install route: a crane-made GEMINI_CLI_HOME per session (see `build_home`) and `--skip-trust`.
 """
