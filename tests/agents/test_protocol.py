@@ -187,3 +187,35 @@ def test_the_claude_protocol_is_unchanged(tmp_path: Path) -> None:
 def test_an_unknown_agent_protocol_blocks(tmp_path: Path) -> None:
     result = _run(tmp_path, "cursor", codex_input("Bash", {"command": "ls"}))
     assert result.exit_code == 2 and "no hook protocol for agent 'cursor'" in result.stderr
+
+
+def _hook_modules(tmp_path: Path, agent: str, data: dict[str, Any]) -> set[str]:
+    import subprocess
+    import sys
+
+    env = {"CRANE_STATE_DIR": str(tmp_path / "state"), "CRANE_RUN_ID": "r", "CRANE_GUARD_DEBUG_MODULES": "1",
+           "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "-I", "-c", "from crane.guard.run.hook import main; main()",
+                           "--agent", agent], input=json.dumps(data).encode(), env=env, capture_output=True,
+                          check=False)
+    line = proc.stderr.decode().strip().splitlines()[-1]
+    assert line.startswith("crane guard modules: "), proc.stderr
+    return set(line.split()[3:])
+
+
+def test_the_adapters_add_only_themselves_to_the_hooks_imports(tmp_path: Path) -> None:
+    read = {"session_id": "s", "cwd": str(tmp_path), "tool_name": "Bash", "tool_input": {"command": "git status"}}
+    try:
+        claude = _hook_modules(tmp_path, "claude", {**read, "hook_event_name": "PreToolUse"})
+    except AssertionError:
+        import os
+
+        message = "crane is not installed in this interpreter, so `python -I` cannot import it"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)
+    ours = {"crane.agents", "crane.agents._protocol"}
+    assert _hook_modules(tmp_path, "codex", {**read, "hook_event_name": "PreToolUse"}) - claude == {
+        *ours, "crane.agents.codex"}
+    gemini_read = {**read, "hook_event_name": "BeforeTool", "tool_name": "run_shell_command"}
+    assert _hook_modules(tmp_path, "gemini", gemini_read) - claude == {*ours, "crane.agents.gemini"}
