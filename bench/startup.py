@@ -2,6 +2,9 @@
 
     python bench/startup.py            # BENCH_RUNS=40 by default
 
+Every round runs each case once, in a rotated order (`_timing.time_interleaved`), so machine
+noise hits all rows alike; medians, with p25/p75 for the spread.
+
 Target (issue 2): `import crane` + `get_api_base()` adds under 10 ms over `python -c pass`.
 """
 
@@ -12,7 +15,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from _timing import runs_from_env, table, time_command
+from _timing import Case, runs_from_env, time_interleaved
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -23,19 +26,23 @@ def main() -> int:
     env.pop("CRANE_RUN_ID", None)
     crane = shutil.which("crane", path=str(Path(sys.executable).parent)) or "crane"
     py = sys.executable
-    rows = [
-        ("python -c pass", time_command([py, "-c", "pass"], runs=runs, env=env)),
-        ("import crane; get_api_base()",
-         time_command([py, "-c", "import crane; crane.get_api_base()"], runs=runs, env=env)),
-        ("crane run --venture demo -- true", time_command([crane, "run", "--venture", "demo", "--", "true"],
-                                                          runs=max(5, runs // 4), env=env)),
+    cases = [
+        Case("python -c pass", [py, "-c", "pass"], env=env),
+        Case("import crane; get_api_base()", [py, "-c", "import crane; crane.get_api_base()"], env=env),
+        Case("crane run --venture demo -- true", [crane, "run", "--venture", "demo", "--", "true"], env=env),
     ]
-    base = rows[0][1]
-    print(f"startup, medians of {runs} runs (crane run: {max(5, runs // 4)}), python {sys.version.split()[0]}")
-    print(table(rows, base))
-    added = rows[1][1] - base
+    time_interleaved(cases, runs=runs)
+    base = cases[0].median
+    print(f"startup, medians of {runs} interleaved rounds, python {sys.version.split()[0]}")
+    width = max(len(c.name) for c in cases)
+    print(f"{'case':<{width}}  {'median ms':>10}  {'p25':>7}  {'p75':>7}  {'x baseline':>10}  exit codes")
+    for case in cases:
+        codes = ",".join(sorted({str(c) for c in case.codes}))
+        print(f"{case.name:<{width}}  {case.median:>10.1f}  {case.quantile(0.25):>7.1f}  {case.quantile(0.75):>7.1f}  "
+              f"{case.median / base:>10.2f}  {codes}")
+    added = cases[1].median - base
     print(f"import crane + get_api_base() adds {added:.1f} ms over bare python (target < 10 ms): "
-          f"{'OK' if added < 10 else 'OVER TARGET'}")
+          f"{'PASS' if added < 10 else 'OVER'}")
     return 0
 
 

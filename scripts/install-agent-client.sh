@@ -18,7 +18,7 @@ set -eu
 
 agent="${1:?usage: install-agent-client.sh claude|codex|gemini [DIR]}"
 case "$agent" in
-    claude) version="${CRANE_CLAUDE_CODE_VERSION:-2.1.330}"; npm_name="@anthropic-ai/claude-code"
+    claude) version="${CRANE_CLAUDE_CODE_VERSION:-2.1.332}"; npm_name="@anthropic-ai/claude-code"
             short="claude-code"; binary="claude"; test_var="CRANE_TEST_CLAUDE" ;;
     codex)  version="${CRANE_CODEX_VERSION:-0.171.0}"; npm_name="@openai/codex"
             short="codex"; binary="codex"; test_var="CRANE_TEST_CODEX" ;;

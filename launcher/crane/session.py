@@ -47,10 +47,12 @@ def resolve_and_fetch(req: Request, options: FetchOptions, say: Say = say_stderr
     return result
 
 
-def summary(res: Resolution) -> str:
-    line = f"crane: Environment: {res.environment_name} | API: {res.api_base} | venture {res.venture}"
+def summary(res: Resolution, colour: bool = False) -> str:
+    from crane.style import banner
+
+    line = f"crane: Environment: {banner(res, colour)} | API: {res.api_base} | venture {res.venture}"
     if res.fallback:
-        line += f" | requested {res.requested_env}, using prod ({res.fallback})"
+        line += f" | staging requested, production used ({res.fallback})"
     return line
 
 
@@ -68,9 +70,49 @@ def launch(request: LaunchRequest, environ: Mapping[str, str] | None = None, say
     argv[0] = find_command(argv[0], child.env)  # a missing agent is reported before any guard work
     env = child.env
     if request.agent:
-        from crane.agents import prepare_agent
+        from crane.agents import is_supervised, prepare_agent
 
+        if request.guard and is_supervised(argv[0]):
+            return launch_supervised(argv, child.env, res, request, say)
         prepared = prepare_agent(argv, env, res, guard=request.guard, dry_run=request.dry_run, say=say)
         argv, env = prepared.argv, prepared.apply(env)
-        say(summary(res))
+        from crane.style import use_colour
+
+        say(summary(res, colour=say is say_stderr and use_colour(sys.stderr)))
     return exec_child(argv, env)
+
+
+def agent_wrapper(request: LaunchRequest, res: Resolution, env: Mapping[str, str]) -> Callable[[list[str]], list[str]]:
+    """How the agent's argv is wrapped before it runs beside the supervisor: the identity for now.
+
+    The sandbox (crane/sandbox/) returns its bubblewrap wrapper here; it must bind the directory
+    of CRANE_GUARD_SOCKET read-only and CRANE_GUARD_DROP_DIR read-write, at the same paths.
+    """
+    from crane.monitor import identity
+
+    return identity
+
+
+def launch_supervised(argv: list[str], env: Mapping[str, str], res: Resolution, request: LaunchRequest,
+                      say: Say) -> int:
+    """Start the session's guard supervisor, install the hook that asks it, run the agent beside it."""
+    from crane.agents import prepare_agent
+    from crane.monitor import run_agent, start_supervisor
+    from crane.paths import state_path
+
+    session_dir = os.path.join(env.get("CRANE_STATE_DIR") or state_path(), "sessions", env["CRANE_RUN_ID"])
+    os.makedirs(session_dir, mode=0o700, exist_ok=True)
+    supervisor = start_supervisor(env, log_path=os.path.join(session_dir, "supervisor.log"))
+    try:
+        prepared = prepare_agent(argv, {**env, **supervisor.env_vars()}, res, guard=True, dry_run=request.dry_run,
+                                 say=say)
+        argv, agent_env = prepared.argv, prepared.apply({**env, **supervisor.env_vars()})
+        supervisor.seal()  # the self-check is done: no more synthetic staging answers
+        wrap = agent_wrapper(request, res, agent_env)
+        say(summary(res))
+        say(f"crane: guard supervisor running (pid {supervisor.pid}); it read the rules and "
+            f"{res.profile.path} once, at start: edits on disk do not change this session's guard")
+    except BaseException:
+        supervisor.stop()
+        raise
+    return run_agent(argv, agent_env, supervisor, wrap=wrap)

@@ -136,7 +136,7 @@ def test_codex_version_gate(text: str, ok: bool, words: str) -> None:
 
 
 def test_the_hook_wrapper_is_a_private_posix_script(tmp_path: Path) -> None:
-    path = write_hook_wrapper(tmp_path, "codex")
+    path = write_hook_wrapper(tmp_path, "codex", {})
     assert stat.S_IMODE(path.stat().st_mode) == 0o700
     text = path.read_text()
     assert text.startswith("#!/bin/sh\n") and "--agent codex" in text

@@ -195,7 +195,7 @@ def _hook_modules(tmp_path: Path, agent: str, data: dict[str, Any]) -> set[str]:
 
     env = {"CRANE_STATE_DIR": str(tmp_path / "state"), "CRANE_RUN_ID": "r", "CRANE_GUARD_DEBUG_MODULES": "1",
            "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run([sys.executable, "-I", "-c", "from crane.guard.run.hook import main; main()",
+    proc = subprocess.run([sys.executable, "-I", "-c", "from crane.guard.run.client import main; main()",
                            "--agent", agent], input=json.dumps(data).encode(), env=env, capture_output=True,
                           check=False)
     line = proc.stderr.decode().strip().splitlines()[-1]

@@ -49,6 +49,9 @@ def test_staging_session_production_write_never_runs_and_a_staging_write_does(
     proc = _launch(openai_stub, codex_bin, tmp_path, workdir, "--env", "staging")
     assert proc.returncode == 0, proc.stderr
     assert "Environment: staging" in proc.stderr
+    assert "guard supervisor running" in proc.stderr  # the hook asks the session's supervisor
+    [wrapper] = (tmp_path / "state" / "sessions").glob("*/crane-codex-hook")
+    assert "crane.guard.run.client" in wrapper.read_text() and "--socket" in wrapper.read_text()
     assert not (workdir / "PROD").exists(), "the production deploy ran"
     assert (workdir / "STAGING").exists(), "the staging write did not run"
     first, second = openai_stub.tool_results
@@ -90,22 +93,28 @@ def test_whole_run_dry_run_flag_intercepts(openai_stub: OpenAIStub, codex_bin: P
 
 def test_a_broken_state_store_still_blocks(openai_stub: OpenAIStub, codex_bin: Path, tmp_path: Path,
                                            workdir: Path) -> None:
-    # The agent itself wrecks the run state (no sandbox here); the next external write must block.
+    # The agent itself wrecks the run state on disk after the first interception (no sandbox
+    # here); the sticky dry run must still catch the next, different write, and a production
+    # write must still be refused.
+    profiles = write_venture(tmp_path, '[guard]\ndry_run_scope = ["wrangler.r2.object.put"]\n')
     state_db = tmp_path / "state" / "state.db"
     openai_stub.set_script([
-        [exec_command(f"mkdir -p {state_db.parent} && printf 'not a database' > {state_db}")],
-        [exec_command(f"touch {workdir}/PROD && npx wrangler deploy --env production")],
+        [exec_command(f"touch {workdir}/UPLOADED && npx wrangler r2 object put a/b.png --file x --remote")],
+        [exec_command(f"mkdir -p {state_db.parent} && printf 'not a database' > {state_db} && rm -f {state_db}-*")],
+        [exec_command(f"touch {workdir}/PUSHED && git push origin main")],
     ])
-    proc = _launch(openai_stub, codex_bin, tmp_path, workdir, "--env", "staging")
+    proc = _launch(openai_stub, codex_bin, tmp_path, workdir, profiles=profiles)
     assert proc.returncode == 0, proc.stderr
-    assert not (workdir / "PROD").exists()
-    assert "crane guard error" in openai_stub.tool_results[1]["output"]
+    assert not (workdir / "UPLOADED").exists() and not (workdir / "PUSHED").exists()
+    first, _, third = openai_stub.tool_results
+    assert "crane dry-run: NOT executed" in first["output"]
+    assert "NOT executed" in third["output"] or "crane guard error" in third["output"]
 
 
 def _sabotaged(tmp_path: Path, code: str) -> Path:
     """crane's wrapper around the real hook, with `code` run first inside the hook process."""
     hook = ("import crane.agents.codex as adapter\n" + code +
-            "\nfrom crane.guard.run.hook import main\nmain()")
+            "\nfrom crane.guard.run.hook import main\nmain(agent='codex')")
     command = f"{shlex.quote(sys.executable)} -I -c {shlex.quote(hook)} --agent codex"
     path = tmp_path / "crane-codex-hook"
     path.write_text(WRAPPER.format(agent="codex", command=command))

@@ -50,6 +50,9 @@ def test_staging_session_production_write_never_runs_and_a_staging_write_does(
     proc = _launch(gemini_stub, gemini_bin, tmp_path, workdir, "--env", "staging")
     assert proc.returncode == 0, proc.stderr
     assert "Environment: staging" in proc.stderr
+    assert "guard supervisor running" in proc.stderr  # the hook asks the session's supervisor
+    [wrapper] = (tmp_path / "state" / "sessions").glob("*/crane-gemini-hook")
+    assert "crane.guard.run.client" in wrapper.read_text() and "--socket" in wrapper.read_text()
     assert not (workdir / "PROD").exists(), "the production deploy ran"
     assert (workdir / "STAGING").exists(), "the staging write did not run"
     assert (workdir / "notes.txt").read_text() == "written by the model"
@@ -82,15 +85,22 @@ def test_dry_run_intercepts_the_first_write_and_sticky_a_second_different_one(
 
 def test_a_broken_state_store_still_blocks(gemini_stub: GeminiStub, gemini_bin: Path, tmp_path: Path,
                                            workdir: Path) -> None:
+    # The agent itself wrecks the run state on disk after the first interception (no sandbox
+    # here); the sticky dry run must still catch the next, different write, and a production
+    # write must still be refused.
+    profiles = write_venture(tmp_path, '[guard]\ndry_run_scope = ["wrangler.r2.object.put"]\n')
     state_db = tmp_path / "state" / "state.db"
     gemini_stub.set_script([
-        [shell(f"mkdir -p {state_db.parent} && printf 'not a database' > {state_db}")],
-        [shell(f"touch {workdir}/PROD && npx wrangler deploy --env production")],
+        [shell(f"touch {workdir}/UPLOADED && npx wrangler r2 object put a/b.png --file x --remote")],
+        [shell(f"mkdir -p {state_db.parent} && printf 'not a database' > {state_db} && rm -f {state_db}-*")],
+        [shell(f"touch {workdir}/PUSHED && git push origin main")],
     ])
-    proc = _launch(gemini_stub, gemini_bin, tmp_path, workdir, "--env", "staging")
+    proc = _launch(gemini_stub, gemini_bin, tmp_path, workdir, profiles=profiles)
     assert proc.returncode == 0, proc.stderr
-    assert not (workdir / "PROD").exists()
-    assert "crane guard error" in gemini_stub.tool_results[1]["output"]
+    assert not (workdir / "UPLOADED").exists() and not (workdir / "PUSHED").exists()
+    first, _, third = gemini_stub.tool_results
+    assert "crane dry-run: NOT executed" in first["output"]
+    assert "NOT executed" in third["output"] or "crane guard error" in third["output"]
 
 
 def test_project_settings_that_disable_hooks_make_the_launch_refuse(
@@ -133,7 +143,8 @@ def _session(tmp_path: Path, gemini_bin: Path, stub: GeminiStub, command: str) -
 
 
 def _hook_command(code: str) -> str:
-    hook = "import crane.agents.gemini as adapter\n" + code + "\nfrom crane.guard.run.hook import main\nmain()"
+    hook = ("import crane.agents.gemini as adapter\n" + code +
+            "\nfrom crane.guard.run.hook import main\nmain(agent='gemini')")
     return f"{shlex.quote(sys.executable)} -I -c {shlex.quote(hook)} --agent gemini"
 
 
@@ -164,7 +175,7 @@ def test_a_folder_the_user_trusts_does_not_bring_in_project_settings_that_silenc
     user_gemini = tmp_path / "home" / ".gemini"
     user_gemini.mkdir(parents=True)
     (user_gemini / "trustedFolders.json").write_text(json.dumps({str(workdir): "TRUST_FOLDER"}))
-    command = f"{shlex.quote(sys.executable)} -I -c 'from crane.guard.run.hook import main; main()' --agent gemini"
+    command = f"{shlex.quote(sys.executable)} -I -c 'from crane.guard.run.client import main; main()' --agent gemini"
     env, _ = _session(tmp_path, gemini_bin, gemini_stub, command)
     gemini_stub.set_script([[shell(f"touch {workdir}/PROD && npx wrangler deploy --env production")]])
     proc = run([str(gemini_bin), "--skip-trust", *gemini_model_args()], env, workdir)

@@ -63,19 +63,30 @@ class Prepared(Record):
 def agent_name(argv0: str) -> str:
     return os.path.basename(argv0)
 
+# Agents whose guard runs through the session's guard supervisor (crane/monitor.py): crane
+# launch keeps running beside them instead of exec'ing them.
+SUPERVISED = frozenset(GUARDED_AGENTS)
+
+
+def is_supervised(argv0: str) -> bool:
+    return os.path.basename(argv0) in SUPERVISED
+
 
 def prepare_agent(argv: list[str], env: Mapping[str, str], res: Resolution, *, guard: bool, dry_run: bool,
                   say: Say) -> Prepared:
     from crane.errors import CraneError
 
     name = agent_name(argv[0])
+    if dry_run and not guard:
+        raise CraneError(f"--dry-run cannot be honoured for {name} with --no-guard: without the guard nothing "
+                         "would intercept its writes", "drop one of the two options")
     if not guard:
         say(f"WARNING: crane guard DISABLED (--no-guard): {name} may write to {res.environment_name} unchecked")
         return Prepared(argv, {})
     if name == "claude":
         from crane.agents.claude import prepare
 
-        return Prepared(prepare(argv, env, say), {})
+        return Prepared(prepare(argv, env, res, dry_run=dry_run, say=say), {})
     if name in ("codex", "gemini"):
         import importlib
 
@@ -92,16 +103,18 @@ def prepare_agent(argv: list[str], env: Mapping[str, str], res: Resolution, *, g
 
 
 def session_dir(env: Mapping[str, str]) -> Path:
-    """This run's private directory under crane's state dir (0700): hook wrappers, agent homes."""
+    """This run's private directory under crane's state dir (crane.sessions): hook wrappers, agent homes."""
     from pathlib import Path
 
     from crane.paths import user_state_dir
+    from crane.sessions import session_dir as run_dir
 
-    state = Path(env.get("CRANE_STATE_DIR") or user_state_dir())
-    path = state / "sessions" / env["CRANE_RUN_ID"]
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
-    return path
+    try:
+        return run_dir(Path(env.get("CRANE_STATE_DIR") or user_state_dir()), env["CRANE_RUN_ID"])
+    except OSError as exc:  # no wrapper, no guard: refuse before anything starts
+        from crane.dirs import unusable
+
+        raise unusable("state", exc, env) from None
 
 
 WRAPPER = """#!/bin/sh
@@ -126,21 +139,31 @@ exit 2
 """
 
 
-def hook_invocation(agent: str) -> str:
-    """The shell words that run crane's hook for `agent` (the in-process hook for now)."""
+def hook_invocation(agent: str, env: Mapping[str, str]) -> str:
+    """The shell words that run crane's hook client for `agent`.
+
+    In a `crane launch` session (CRANE_GUARD_SOCKET and CRANE_GUARD_PID in `env`) the client asks
+    that session's guard supervisor and nothing else; the socket and pid are written into the
+    wrapper, which the agent cannot change, rather than read from its environment.
+    """
     import shlex
     import sys
 
+    from crane.guard.run.client import DROP_DIR_VAR, PID_VAR, SOCKET_VAR
     from crane.guard.run.install import HOOK_CODE
 
-    return f"{shlex.quote(sys.executable)} -I -c {shlex.quote(HOOK_CODE)} --agent {shlex.quote(agent)}"
+    words = [sys.executable, "-I", "-c", HOOK_CODE, "--agent", agent]
+    for option, var in (("--socket", SOCKET_VAR), ("--pid", PID_VAR), ("--drop-dir", DROP_DIR_VAR)):
+        if env.get(var):
+            words += [option, env[var]]
+    return shlex.join(words)
 
 
-def write_hook_wrapper(directory: Path, agent: str) -> Path:
+def write_hook_wrapper(directory: Path, agent: str, env: Mapping[str, str]) -> Path:
     """`<directory>/crane-<agent>-hook`, an executable `#!/bin/sh` file (0700) that runs the hook."""
     path = directory / f"crane-{agent}-hook"
     tmp = directory / f".crane-{agent}-hook.tmp"
-    tmp.write_text(WRAPPER.format(agent=agent, command=hook_invocation(agent)), encoding="utf-8")
+    tmp.write_text(WRAPPER.format(agent=agent, command=hook_invocation(agent, env)), encoding="utf-8")
     os.chmod(tmp, 0o700)
     os.replace(tmp, path)
     return path

@@ -294,7 +294,7 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path
     if conflicts:
         raise CraneError(f"crane guard cannot be installed into codex: your arguments {', '.join(conflicts)} "
                          "would switch it off", "drop them, or start without the guard, loudly, with --no-guard")
-    wrapper = write_hook_wrapper(hook_dir, AGENT)
+    wrapper = write_hook_wrapper(hook_dir, AGENT, env)
     guard_self_check(str(wrapper), env, AGENT)
     overrides = install_overrides(str(wrapper))
     problems = verify(argv[0], overrides, env, os.getcwd())
@@ -318,7 +318,7 @@ def preflight(binary: str, env: Mapping[str, str]) -> tuple[bool, str]:
     if not ok:
         return False, detail
     with tempfile.TemporaryDirectory(prefix="crane-codex-preflight-") as tmp:
-        wrapper = write_hook_wrapper(Path(tmp), AGENT)
+        wrapper = write_hook_wrapper(Path(tmp), AGENT, env)
         check = self_check(str(wrapper), env, agent=AGENT)
         if not check.ok:
             return False, f"{detail}; guard self-check FAILED: {'; '.join(check.problems)}"

@@ -275,7 +275,7 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path
 
     refuse_disabling_layers(env, Path(os.getcwd()))
     name = f"{HOOK_NAME_PREFIX}{uuid.uuid4().hex[:12]}"
-    wrapper = write_hook_wrapper(hook_dir, AGENT)
+    wrapper = write_hook_wrapper(hook_dir, AGENT, env)
     home = build_home(hook_dir, env, str(wrapper), name)
     updates: dict[str, str | None] = {
         "GEMINI_CLI_HOME": str(home),
@@ -307,7 +307,7 @@ def preflight(binary: str, env: Mapping[str, str]) -> tuple[bool, str]:
         session = Path(tmp)
         try:
             refuse_disabling_layers(env, Path(os.getcwd()))
-            wrapper = write_hook_wrapper(session, AGENT)
+            wrapper = write_hook_wrapper(session, AGENT, env)
             home = build_home(session, env, str(wrapper), f"{HOOK_NAME_PREFIX}preflight")
         except CraneError as exc:
             return False, f"the guard cannot be installed: {exc.message}"
