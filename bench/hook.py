@@ -15,7 +15,8 @@ row, the baselines included, gets the same kind of stdin and runs in the same in
 Medians; p25/p75 show the spread.
 
 Session: CRANE_ENV=dev (staging), a fixed CRANE_RUN_ID, a temporary CRANE_STATE_DIR and TMPDIR,
-and CRANE_PROFILE pointing at a small profile with production URLs, as `crane launch` sets it.
+CRANE_PROFILE pointing at a small profile with production URLs, and 12 injected secrets
+(CRANE_INJECTED, so redaction has work to do), as `crane launch` sets it.
 
 Targets (issue 7): through the supervisor, everyday commands at most 1.3x bare `python -c pass`;
 writes that need the full parse at most 1.6x. Then:
@@ -73,6 +74,7 @@ CONCURRENT_WRITES = (
     "bash -c 'cd app && npx wrangler deploy'",
     "curl -X POST https://api.bench.example/items/{i}",
 )
+INJECTED_SECRETS = {f"BENCH_SECRET_{i}": f"b{i}$q\"w'\\x-{i:03d}-Zk81pQ0vLm3n" for i in range(12)}
 EVERYDAY_TARGET = 1.3
 WRITE_TARGET = 1.6
 
@@ -421,6 +423,10 @@ def main() -> int:
             XDG_CACHE_HOME=str(tmp / "cache"),
             TMPDIR=str(tmp / "tmp"),  # where alerts go when the state dir cannot be written
         )
+        # As `crane launch` sets them: the injected secrets' names and values, so every audited
+        # call pays for redacting them (generated passwords with quotes, `$` and backslashes).
+        env.update(INJECTED_SECRETS)
+        env["CRANE_INJECTED"] = ",".join(INJECTED_SECRETS)
         check = subprocess.run([python, "-I", "-c", "import crane.guard.run.hook"], env=env, capture_output=True,
                                timeout=TIMEOUT, check=False)
         if check.returncode != 0:

@@ -99,10 +99,15 @@ def launch_supervised(argv: list[str], env: Mapping[str, str], res: Resolution, 
     from crane.agents import prepare_agent
     from crane.monitor import run_agent, start_supervisor
     from crane.paths import state_path
+    from crane.sessions import session_dir
 
-    session_dir = os.path.join(env.get("CRANE_STATE_DIR") or state_path(), "sessions", env["CRANE_RUN_ID"])
-    os.makedirs(session_dir, mode=0o700, exist_ok=True)
-    supervisor = start_supervisor(env, log_path=os.path.join(session_dir, "supervisor.log"))
+    try:
+        directory = session_dir(env.get("CRANE_STATE_DIR") or state_path(), env["CRANE_RUN_ID"])
+    except OSError as exc:  # no session directory, no guard: refuse before anything starts
+        from crane.dirs import unusable
+
+        raise unusable("state", exc, env) from None
+    supervisor = start_supervisor(env, log_path=os.path.join(directory, "supervisor.log"))
     try:
         prepared = prepare_agent(argv, {**env, **supervisor.env_vars()}, res, guard=True, dry_run=request.dry_run,
                                  say=say)

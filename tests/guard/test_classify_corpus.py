@@ -107,7 +107,7 @@ CORPUS: list[tuple[str, str, str, str | None, str]] = [
     ("wrangler deploy", X, STAG, "wrangler.deploy", "staged"),
     ("npx wrangler deploy", X, STAG, "wrangler.deploy", "jsonc"),
     ("wrangler deploy", X, UNK, "wrangler.deploy", "bare"),
-    ("wrangler deploy", X, UNK, "wrangler.deploy", "broken"),
+    ("wrangler deploy", X, PROD, "wrangler.deploy", "broken"),  # unreadable config: production
     ("wrangler deploy -c ../prod/wrangler.toml", X, PROD, "wrangler.deploy", "staged"),
     ("wrangler deploy --config ../staged/wrangler.toml", X, STAG, "wrangler.deploy", "prod"),
     ("cd ../prod && npx wrangler deploy", X, PROD, "wrangler.deploy", "staged"),
@@ -141,7 +141,7 @@ CORPUS: list[tuple[str, str, str, str | None, str]] = [
     ("wrangler r2 bulk put b --filename list.json --remote", X, PROD, "wrangler.r2.bulk.put", "prod"),
     ("wrangler r2 bucket delete assets-production", X, PROD, "wrangler.r2.bucket", "bare"),
     ("wrangler queues create jobs", X, UNK, "wrangler.queues", "bare"),
-    ("wrangler pages deploy dist --project-name site", X, UNK, "wrangler.pages.deploy", "bare"),
+    ("wrangler pages deploy dist --project-name site --branch preview", X, UNK, "wrangler.pages.deploy", "bare"),
     ("wrangler pages deploy dist --branch production", X, PROD, "wrangler.pages.deploy", "bare"),
     ("wrangler email routing rules create example.com", X, UNK, "wrangler.write", "bare"),
     # --- HTTP clients ------------------------------------------------------------------------

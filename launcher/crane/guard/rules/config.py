@@ -30,6 +30,7 @@ GUARD_KEYS = (
     "dry_run_scope", "production_gate", "production_envs", "sticky_ttl_seconds", "state_url",
     "alert_webhook", "rules", "local_writes", "mcp_write_patterns", "mcp_read_patterns", "deadline_seconds",
     "require_safe_default",
+    "production_resources", "pages_production_branch",
 )
 
 # MCP tool names (fnmatch patterns on the part after `mcp__<server>__`) that write by default.
@@ -47,7 +48,7 @@ class GuardConfig(Record):
         "env", "venture", "profile_path", "run_id", "dry_run", "dry_run_scope", "production_gate",
         "production_envs", "sticky_ttl_seconds", "state_dir", "state_url", "alert_webhook", "extra_rules",
         "local_writes", "mcp_write_patterns", "mcp_read_patterns", "production_urls", "staging_urls",
-        "deadline_seconds",
+        "deadline_seconds", "production_resources", "pages_production_branch",
     )
     env: Env  # the session's effective environment
     venture: str | None
@@ -68,6 +69,8 @@ class GuardConfig(Record):
     production_urls: tuple[str, ...]  # the profile's production URLs (a production target)
     staging_urls: tuple[str, ...]
     deadline_seconds: float
+    production_resources: tuple[str, ...]  # worker, database, bucket, namespace, stack... names that are production
+    pages_production_branch: str  # a Pages deploy to this branch is a production deploy
 
     def __init__(
         self,
@@ -91,6 +94,8 @@ class GuardConfig(Record):
         production_urls: tuple[str, ...] = (),
         staging_urls: tuple[str, ...] = (),
         deadline_seconds: float = 3.0,
+        production_resources: tuple[str, ...] = (),
+        pages_production_branch: str = "main",
     ) -> None:
         self._set(
             env=env, venture=venture, profile_path=os.fspath(profile_path) if profile_path is not None else None,
@@ -100,7 +105,8 @@ class GuardConfig(Record):
             alert_webhook=alert_webhook, extra_rules=tuple(extra_rules), local_writes=local_writes,
             mcp_write_patterns=tuple(mcp_write_patterns), mcp_read_patterns=tuple(mcp_read_patterns),
             production_urls=tuple(production_urls), staging_urls=tuple(staging_urls),
-            deadline_seconds=deadline_seconds,
+            deadline_seconds=deadline_seconds, production_resources=tuple(production_resources),
+            pages_production_branch=pages_production_branch,
         )
 
 
@@ -200,7 +206,7 @@ def parse_guard_table(raw: Mapping[str, Any], source: str) -> GuardConfig:
         if key not in GUARD_KEYS:
             raise fail(key, f"unknown field (allowed: {', '.join(GUARD_KEYS)})")
     changes: dict[str, Any] = {}
-    for key in ("dry_run_scope", "production_envs", "mcp_write_patterns", "mcp_read_patterns"):
+    for key in ("dry_run_scope", "production_envs", "mcp_write_patterns", "mcp_read_patterns", "production_resources"):
         value = names(key)
         if value is not None:
             changes[key] = value
@@ -224,6 +230,11 @@ def parse_guard_table(raw: Mapping[str, Any], source: str) -> GuardConfig:
             changes[key] = value
     if "require_safe_default" in raw and not isinstance(raw["require_safe_default"], bool):
         raise fail("require_safe_default", "must be true or false")
+    if "pages_production_branch" in raw:
+        branch = raw["pages_production_branch"]
+        if not isinstance(branch, str) or not branch.strip():
+            raise fail("pages_production_branch", "must be a non-empty string (a git branch name)")
+        changes["pages_production_branch"] = branch.strip()
     if "rules" in raw:
         rules = raw["rules"]
         if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):

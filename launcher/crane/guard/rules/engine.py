@@ -604,6 +604,11 @@ _SQL_WRITE_WORDS = (
 )
 
 
+def read_only_sql(args: ParsedArgs) -> bool:
+    """One read-only SELECT in `--command` (for rules, and for MCP query tools)."""
+    return _read_only_sql(args)
+
+
 def _read_only_sql(args: ParsedArgs) -> bool:
     commands = args.values(("--command",))
     if len(commands) != 1 or args.has(("--file",)) or args.dynamic:

@@ -52,6 +52,8 @@ UNANALYSED_MARKERS = (
 )
 
 MAX_WHAT = 300  # characters of the command quoted in a reason
+# Findings that deny whatever the mode: writes to the guard's own configuration and what it trusts.
+GUARD_RULES = frozenset({"guard.protected-path"})
 
 _FURTHER = (
     "Every further write to an external system in this run is intercepted too{window} (local files are not); "
@@ -151,6 +153,19 @@ def decide(c: Classification, config: GuardConfig, *, sticky_active: bool, comma
     secret values in the quoted command (see `describe`).
     """
     what = describe(c, command, redact)
+    guarded = next((f for f in c.findings if f.rule in GUARD_RULES), None)
+    if guarded is not None:
+        # In every mode, dry run and production_gate = "off" included: an agent does not change
+        # its own guard (its settings, hooks, crane's state and profile).
+        shown = redact(guarded.text) if redact is not None else guarded.text
+        shown = " ".join(shown.split())[:MAX_WHAT]
+        return Verdict(
+            "deny",
+            f"crane: NOT executed: {shown}: {guarded.why}. An agent does not change its own guard or what it "
+            f"trusts; this is denied in every session. Nothing was run.{_whole(c)} Ask the user to make this "
+            f"change.",
+            guarded.rule,
+        )
     if c.kind == "read":
         return Verdict("allow", "read", c.rule)
 

@@ -30,9 +30,9 @@ import os
 import re
 
 from crane._record import Record
-from crane.guard.model import Finding
+from crane.guard.model import TARGET_RANK, Finding
 from crane.guard.rules.engine import Arg, RuleSet, Verdict, evaluate, httpie_parts
-from crane.guard.see import scripts
+from crane.guard.see import protected, scripts
 from crane.guard.see.prefilter import (
     EVAL_COMMANDS,
     INTERPRETERS,
@@ -43,6 +43,7 @@ from crane.guard.see.prefilter import (
     glob_could_name,
     sensitive_programs,
 )
+from crane.guard.see.resources import wrangler_production
 from crane.guard.see.shell import TOO_COMPLEX, Block, Command, Pipeline, Problem, Word, joined, parse
 from crane.guard.see.targets import mentions_production, url_target
 from crane.guard.see.wrangler import COMPUTED, ENV_VAR, wrangler_target
@@ -240,6 +241,7 @@ class Analyser:
                     ctx.env[word.value] = frozenset({None})
             return
         own_input = self.redirects(cmd, ctx)
+        self.keyring_words(cmd, ctx)
         if not cmd.words:
             return
         env = dict(ctx.env)
@@ -300,6 +302,7 @@ class Analyser:
             if value is not None and value.startswith(HARMLESS_DEVICES):
                 continue
             self.add("local_write", "local", RULE_REDIRECT, "", cmd.text, f"writes {target.raw}", ctx)
+            self.protect_path(self.path_text(target), False, "", cmd.text, ctx.cwd, ctx)
             self.remember_write(target, redirect.op, cmd, ctx)
         return own
 
@@ -433,6 +436,7 @@ class Analyser:
             return None
         if name in ASSIGNING_BUILTINS or name in DECLARATION_BUILTINS:
             self.dynamic_assignment(name, inv, ctx)
+        self.crane_reached(name, inv, ctx)
         if name in INTERPRETERS:
             self.inline_code(name, inv, ctx)
         head = inv.argv[0].value or ""
@@ -675,6 +679,7 @@ class Analyser:
             codes.append(Word(inv.stdin.text, inv.stdin.text or "<stdin>"))
         for code in codes:
             text = code.value if code.value is not None else code.raw
+            self.guarded_code(name, text, ctx)
             if not re.search(_SPAWNS, text):
                 continue
             mentioned = self.mentioned_programs(text)
@@ -814,6 +819,7 @@ class Analyser:
     # rules ------------------------------------------------------------------------------------
 
     def apply_rules(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        self.guard_paths(name, inv, ctx)
         facts = self.rules.facts(name)
         words = [Arg(w.value, w.raw) for w in inv.argv[1:]]
         for rule in self.rules.for_program(name):
@@ -838,10 +844,15 @@ class Analyser:
             target, why = wrangler_target(verdict.args, env, inv.cwd, self.config, unseen=inv.extra_args)
         elif rule.target == "url":
             target, why = url_target(self.urls(verdict), self.config)
+            target, why = self.http_target(verdict, inv, target, why)
             if target == "local":
                 kind = "local_write"
         else:
             target, why = rule.target, ""
+        if name == "wrangler" and target != "production":
+            named = wrangler_production(rule, verdict.args, self.env_values(inv, ENV_VAR), inv.cwd, self.config)
+            if named is not None:
+                target, why = named
         if target == "unknown":
             texts = [a.value if a.value is not None else a.raw for a in verdict.args.positionals]
             options = verdict.args.options
@@ -849,6 +860,8 @@ class Analyser:
             mention = mentions_production(texts, self.config)
             if mention:
                 target, why = "production", mention
+            elif (session := self.session_target(verdict, inv)) is not None:
+                target, why = session
         self.add(kind, target, rule.name, name, inv.text, why, ctx)
 
     def urls(self, verdict: Verdict) -> list[str | None]:
@@ -856,7 +869,7 @@ class Analyser:
         if verdict.rule.check == "httpie":
             _, url, _ = httpie_parts(args)
             return [url.value] if url is not None else []
-        found = [a.value for a in args.positionals]
+        found = [a.value for a in args.positionals[len(verdict.rule.subcommand) :]]
         found += [a.value for a in args.values(verdict.rule.url_options)]
         return found
 
@@ -904,6 +917,216 @@ class Analyser:
             if head.value is None or self.name_of(head, True) in self.known:
                 self.invoke(inv.replace(argv=args[i + 1 :], depth=inv.depth + 1, strip_version=True), ctx)
             return
+
+    # HTTP and data-client targets the URL alone does not show ------------------------------
+
+    def http_target(self, verdict: Verdict, inv: Invocation, target: Target, why: str) -> tuple[Target, str]:
+        """URLs in variables, curl config files (`-K`) and connection overrides (`--connect-to`,
+        `--resolve`, a `Host:` header): production when they lead to the profile's production URLs."""
+        args = verdict.args
+        judged: list[tuple[Target, str]] = [(target, why)]
+        words = [*args.positionals[len(verdict.rule.subcommand) :], *args.values(verdict.rule.url_options)]
+        if verdict.rule.check == "httpie":
+            url = httpie_parts(args)[1]
+            words = [url] if url is not None else []
+        if any(a.value is None for a in words):
+            resolved = [a.value if a.value is not None else self.expand_variables(a.raw, inv) for a in words]
+            judged = [url_target(resolved, self.config)]
+        # Exact option names (no fnmatch patterns to compile on the hook's path).
+        texts = [o.value.value or o.value.raw for o in args.options if o.name in _CONNECTION_OPTIONS and o.value]
+        for option in args.options:
+            if option.name in ("-K", "--config") and option.value is not None:
+                config_file = option.value
+                text = self.read_file(Word(config_file.value, config_file.raw), inv.cwd) if config_file.value else None
+                texts.append(text if text is not None else "")
+        mention = mentions_production(texts, self.config) if texts else None
+        if mention:
+            judged.append(("production", f"{mention} (connection options or curl config)"))
+        best = max(judged, key=lambda t: TARGET_RANK[t[0]])
+        if best[0] == "unknown" and (session := self.session_target(verdict, inv)) is not None:
+            return session
+        return best
+
+    def expand_variables(self, raw: str, inv: Invocation) -> str | None:
+        """A word's value when its variables are known (set in this command, or inherited)."""
+        text = raw.strip("'\"") if raw[:1] == raw[-1:] and raw[:1] in "'\"" else raw
+        if "$(" in text or "`" in text:
+            return None
+        unknown = False
+
+        def value(match: re.Match[str]) -> str:
+            nonlocal unknown
+            name = match.group(1) or match.group(2)
+            values = inv.env.get(name)
+            if values is not None:
+                known = [v for v in values if v is not None and v != COMPUTED]
+                if len(known) == 1 and len(values) == 1:
+                    return known[0]
+                unknown = True
+                return ""
+            inherited = self.environ.get(name)
+            if inherited is None or inv.clear_env:
+                unknown = True
+                return ""
+            return inherited
+
+        result = _variable().sub(value, text)
+        return None if unknown else result
+
+    def session_target(self, verdict: Verdict, inv: Invocation) -> tuple[Target, str] | None:
+        """Arguments computed only from the session's own variables (crane's injected secrets,
+        `CRANE_*`): the write lands in the session's environment (`psql "$DATABASE_URL"`)."""
+        args = verdict.args
+        computed = [a.raw for a in args.positionals if a.value is None]
+        computed += [o.value.raw for o in args.options if o.value is not None and o.value.value is None]
+        if not computed:
+            return None
+        own = set(_injected_names(self.environ))
+        used: set[str] = set()
+        for raw in computed:
+            if "$(" in raw or "`" in raw:
+                return None
+            names = [m.group(1) or m.group(2) for m in _variable().finditer(raw)]
+            if not names or not all(n in own or n.startswith("CRANE_") for n in names):
+                return None
+            if any(n in inv.env for n in names):
+                return None  # reassigned in this command: not the session's value any more
+            used.update(names)
+        target: Target = "staging" if self.config.env == "dev" else "production"
+        return target, f"uses the session's own {', '.join(sorted(used))} ({target} session)"
+
+    # the guard's own paths, crane's code and the keyring (crane.guard.see.protected) ---------
+
+    def protect_path(self, path: str | None, removes: bool, program: str, text: str, cwd: str | None,
+                     ctx: Ctx) -> None:
+        if path is None:
+            return
+        why = protected.protected_write(path, cwd, self.config, removes=removes)
+        if why is not None:
+            self.add("external_write", "production", protected.RULE_PROTECTED, program, text, why, ctx)
+
+    def guard_paths(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """A file-writing program, or git, aimed at a protected path."""
+        if name not in protected.PATH_WRITERS:
+            return
+        words = [self.path_text(w) for w in inv.argv[1:]]
+        if name == "git":
+            why = protected.git_protected(_git_positionals(words))
+            if why is not None:
+                self.add("external_write", "production", protected.RULE_PROTECTED, name, inv.text, why, ctx)
+            return
+        if name == "find":
+            if not any(w in ("-delete", "-fprint", "-fprint0", "-fprintf", "-fls") for w in words):
+                return
+            for value in words:
+                if value is None or value.startswith(("-", "(", "!")):
+                    break
+                self.protect_path(value, True, name, inv.text, inv.cwd, ctx)
+            return
+        positionals: list[str] = []
+        options: dict[str, list[str]] = {}
+        ended = False
+        for i, value in enumerate(words):
+            if value is None:
+                continue
+            if ended or not value.startswith("-") or value == "-":
+                positionals.append(value)
+            elif value == "--":
+                ended = True
+            elif value in ("-t", "--target-directory"):
+                options.setdefault(value, [])
+                if i + 1 < len(words) and words[i + 1] is not None:
+                    options[value].append(words[i + 1] or "")
+            elif value.startswith("--target-directory="):
+                options.setdefault("--target-directory", []).append(value.partition("=")[2])
+            elif value.startswith("--in-place") or (not value.startswith("--") and "i" in value[1:]):
+                options.setdefault("-i", [])  # `sed -i`, `perl -pi -e`
+        for path, removes in protected.written_operands(name, positionals, options):
+            self.protect_path(path, removes, name, inv.text, inv.cwd, ctx)
+
+    def path_text(self, word: Word) -> str | None:
+        """A word's value; when computed, its text with inherited variables filled in
+        (`$HOME/.claude/settings.json`), or as written, which still shows protected names."""
+        if word.value is not None:
+            return word.value
+        raw = word.raw
+        if len(raw) > 1 and raw[0] == raw[-1] and raw[0] in "'\"":
+            raw = raw[1:-1]
+        if "$(" in raw or "`" in raw:
+            return raw
+
+        def value(match: re.Match[str]) -> str:
+            found = self.environ.get(match.group(1) or match.group(2))
+            return found if found is not None else match.group(0)
+
+        return _variable().sub(value, raw) if "$" in raw else raw
+
+    def guarded_code(self, name: str, code: str, ctx: Ctx) -> None:
+        """Inline code that loads crane, uses the keyring module, or writes a protected path."""
+        if protected.crane_code(code):
+            self.add("external_write", "production", protected.RULE_CRANE, name, code,
+                     "inline code loads crane's own modules (crane reads secrets)", ctx)
+        if protected.keyring_code(code):
+            self.add("external_write", "production", protected.RULE_KEYRING, name, code,
+                     "inline code uses the keyring module (where crane keeps credentials)", ctx)
+        why = protected.code_writes_protected(code, self.config)
+        if why is not None:
+            self.add("external_write", "production", protected.RULE_PROTECTED, name, code, why, ctx)
+
+    def crane_reached(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`python -m crane…`, or crane's own interpreter: crane's code, with what it can read."""
+        head = inv.argv[0].value or ""
+        args = [w.value for w in inv.argv[1:]]
+        module = next((args[i + 1] for i, v in enumerate(args[:-1]) if v == "-m"), None)
+        module = module or next((v[2:] for v in args if v is not None and v.startswith("-mcrane")), None)
+        if module is not None and (module == "crane" or module.startswith("crane.")):
+            self.add("external_write", "production", protected.RULE_CRANE, name, inv.text,
+                     f"runs crane's own module {module}", ctx)
+        elif protected.interpreter_of_crane(head, inv.cwd):
+            self.add("external_write", "production", protected.RULE_CRANE, name, inv.text,
+                     "runs crane's own interpreter", ctx)
+
+    def keyring_words(self, cmd: Command, ctx: Ctx) -> None:
+        """Any command naming a keyring file reads stored credentials."""
+        words = [*cmd.words, *(r.target for r in cmd.redirects if r.target is not None)]
+        for word in words:
+            if word.value is not None and protected.keyring_file(word.value):
+                self.add("external_write", "production", protected.RULE_KEYRING, "", cmd.text,
+                         f"{word.value} is a keyring file (where crane keeps credentials)", ctx)
+                return
+
+
+_CONNECTION_OPTIONS = ("--connect-to", "--resolve", "-H", "--header", "--url", "--proxy", "-x", "--preproxy")
+_VARIABLE = r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)"
+
+
+def _variable() -> re.Pattern[str]:
+    """`$NAME` / `${NAME}` (compiled on first use: most commands have no computed words)."""
+    return re.compile(_VARIABLE)  # the re module caches it
+
+
+def _injected_names(environ: Mapping[str, str]) -> list[str]:
+    return [n for n in re.split(r"[\s,:;]+", environ.get("CRANE_INJECTED", "")) if n]
+
+
+def _git_positionals(words: Sequence[str | None]) -> list[str]:
+    """git's words after its global options (`-C dir`, `-c k=v`, `--git-dir=…`)."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        value = words[i]
+        if value is None:
+            i += 1
+            continue
+        if not out and value in ("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env"):
+            i += 2
+            continue
+        if not out and value.startswith("-"):
+            i += 1
+            continue
+        out.append(value)
+        i += 1
+    return out
 
 
 def analyse_command(

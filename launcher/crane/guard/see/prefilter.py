@@ -30,6 +30,7 @@ A command is cleared only if ALL of these hold:
    (`deploy.sh` names `sh`, `git-lfs` names `git`, `github` does not name `gh`); other names
    (`drizzle-kit`) count as any substring. Quote removal first makes `w'r'angler` name wrangler.
 4. No unquoted glob word (`*`, `?`) could expand to a sensitive program name (`wr*ler`, `b?sh`).
+5. None of `SENSITIVE_SUBSTRINGS` appears anywhere (keyring files, a `bin/python` path).
 
 Cheap by construction: this runs on every Bash tool call, so it imports only `re`, `os` and
 `fnmatch` (which the hook has loaded anyway) and finds the rules' program names with a regular
@@ -78,6 +79,10 @@ WRAPPER_NAMES = frozenset({
     "aws-vault", "dotenvx", "direnv", "mise", "asdf", "nix", "devbox",
 })
 
+# Text that needs the full classifier wherever it appears: OS keyring files (`keyrings/`,
+# `login.keychain-db`, KWallet) are credential reads, and a `bin/python` path may be crane's own
+# interpreter (crane.guard.see.protected).
+SENSITIVE_SUBSTRINGS = ("keyring", "keychain", "kwallet", "bin/python")
 _MARK = "\x01"  # stands for a null redirect; it must follow the program name
 _ALLOWED = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \t-_./:=,@+%^~*?'\";&|" + _MARK)
 _OPERATORS = frozenset(";&|")
@@ -135,6 +140,9 @@ def is_harmless(command: str, sensitive: Iterable[str]) -> bool:
     """True only when the full classifier would find nothing but reads in `command`."""
     if len(command) > MAX_CHARS or _MARK in command or "=|" in command:
         return False  # `x=|y` is a tree-sitter-bash parse error
+    lowered = command.lower()
+    if any(word in lowered for word in SENSITIVE_SUBSTRINGS):
+        return False  # keyring files, or an interpreter that may be crane's own
     text = _NULL_REDIRECT.sub(f" {_MARK} ", command)
     if not _ALLOWED.issuperset(text):
         return False
