@@ -122,8 +122,12 @@ def test_a_project_settings_file_written_mid_run_does_not_silence_the_guard(
     ])
     proc = _launch(gemini_stub, gemini_bin, tmp_path, workdir, "--env", "staging")
     assert proc.returncode == 0, proc.stderr
-    assert (workdir / ".gemini" / "settings.json").exists()
+    first, second = gemini_stub.tool_results
+    # The guard refuses writes to agent settings (.gemini/); had the write gone through, the
+    # session would still not merge it (--skip-trust, crane's empty trust list).
+    assert "Tool execution blocked" in first["output"] or (workdir / ".gemini" / "settings.json").exists()
     assert not (workdir / "PROD").exists()
+    assert "staging session" in second["output"]
 
 
 def _session(tmp_path: Path, gemini_bin: Path, stub: GeminiStub, command: str) -> tuple[dict[str, str], Path]:
