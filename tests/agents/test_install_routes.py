@@ -20,7 +20,7 @@ from crane.errors import CraneError
 def test_codex_trust_hash_is_sha256_of_the_canonical_group() -> None:
     command = "/state/sessions/r1/crane-codex-hook"
     canonical = ('{"event_name":"pre_tool_use","hooks":[{"async":false,"command":"' + command +
-                 '","timeout":10,"type":"command"}],"matcher":"*"}')
+                 '","timeout":20,"type":"command"}],"matcher":"*"}')
     assert codex.trusted_hash(command) == "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -29,7 +29,7 @@ def test_codex_overrides_install_the_hook_its_trust_and_close_the_tty_path() -> 
     assert args[:4] == ["-c", "features.hooks=true", "--disable", "unified_exec_tty"]
     hook, state = args[5], args[7]
     assert hook.startswith("hooks.PreToolUse=[{matcher=\"*\"") and '"/p/with \\"quote\\"/hook"' in hook
-    assert "timeout=10" in hook
+    assert "timeout=20" in hook
     assert state.startswith('hooks.state={"/<session-flags>/config.toml:pre_tool_use:0:0"={trusted_hash="sha256:')
     assert "enabled=true" in state
 
@@ -72,7 +72,7 @@ def test_gemini_settings_keep_the_users_and_add_the_hook_switched_on() -> None:
     assert merged["hooksConfig"] == {"enabled": True, "disabled": ["theirs"]}
     ours = merged["hooks"]["BeforeTool"][-1]
     assert ours["matcher"] == ".*" and ours["hooks"][0]["name"] == "crane-guard-abc"
-    assert ours["hooks"][0]["timeout"] == 10_000 and ours["hooks"][0]["command"] == "/h/crane-gemini-hook"
+    assert ours["hooks"][0]["timeout"] == 20_000 and ours["hooks"][0]["command"] == "/h/crane-gemini-hook"
     assert user["hooksConfig"]["enabled"] is False  # the input is not modified
 
 

@@ -28,9 +28,9 @@ if TYPE_CHECKING:
 
 CLIENT = "Codex"
 AGENT = "codex"
-# Seconds (Codex's unit). The guard's own deadline (<= hook.MAX_DEADLINE + grace) stays well
-# below it: on a client timeout Codex runs the tool.
-HOOK_TIMEOUT = 10
+# Seconds (Codex's unit). crane's own deadlines (the hook client's 8 s, its 9 s kill backstop,
+# the guard's 3 s default) stay well below it: on a client timeout Codex runs the tool.
+HOOK_TIMEOUT = 20
 SUPPORTED = ((0, 171, 0), (0, 172, 0))  # tested range: [low, high)
 SESSION_FLAGS_SOURCE = "/<session-flags>/config.toml"
 HOOK_KEY = f"{SESSION_FLAGS_SOURCE}:pre_tool_use:0:0"

@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 
 CLIENT = "Gemini CLI"
 AGENT = "gemini"
-# Milliseconds (Gemini's unit). The guard's own deadline (<= hook.MAX_DEADLINE + grace, seconds)
-# stays well below it: on a client timeout Gemini runs the tool.
-HOOK_TIMEOUT_MS = 10_000
+# Milliseconds (Gemini's unit). crane's own deadlines (the hook client's 8 s, its 9 s kill
+# backstop, the guard's 3 s default) stay well below it: on a client timeout Gemini runs the tool.
+HOOK_TIMEOUT_MS = 20_000
 SUPPORTED = ((0, 61, 0), (0, 62, 0))  # tested range: [low, high)
 HOOK_NAME_PREFIX = "crane-guard-"
 
