@@ -69,16 +69,18 @@ def launch(request: LaunchRequest, environ: Mapping[str, str] | None = None, say
         say(warning)
     argv = list(request.command)
     argv[0] = find_command(argv[0], child.env)  # a missing agent is reported before any guard work
+    env = child.env
     if request.agent:
         from crane.agents import is_supervised, prepare_agent
 
         if request.guard and is_supervised(argv[0]):
             return launch_supervised(argv, child.env, res, request, say)
-        argv = prepare_agent(argv, child.env, res, guard=request.guard, dry_run=request.dry_run, say=say)
+        prepared = prepare_agent(argv, env, res, guard=request.guard, dry_run=request.dry_run, say=say)
+        argv, env = prepared.argv, prepared.apply(env)
         from crane.style import use_colour
 
         say(summary(res, colour=say is say_stderr and use_colour(sys.stderr)))
-    return exec_child(argv, child.env)
+    return exec_child(argv, env)
 
 
 def agent_wrapper(request: LaunchRequest, res: Resolution, env: Mapping[str, str]) -> Callable[[list[str]], list[str]]:
@@ -108,8 +110,9 @@ def launch_supervised(argv: list[str], env: Mapping[str, str], res: Resolution, 
         raise unusable("state", exc, env) from None
     supervisor = start_supervisor(env, log_path=os.path.join(directory, "supervisor.log"))
     try:
-        agent_env = {**env, **supervisor.env_vars()}
-        argv = prepare_agent(argv, agent_env, res, guard=True, dry_run=request.dry_run, say=say)
+        prepared = prepare_agent(argv, {**env, **supervisor.env_vars()}, res, guard=True, dry_run=request.dry_run,
+                                 say=say)
+        argv, agent_env = prepared.argv, prepared.apply({**env, **supervisor.env_vars()})
         supervisor.seal()  # the self-check is done: no more synthetic staging answers
         wrap = agent_wrapper(request, res, agent_env)
         say(summary(res))
