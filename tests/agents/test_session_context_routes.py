@@ -33,6 +33,7 @@ def test_codex_overrides_carry_the_text_and_the_server_without_secret_values() -
     server = tomllib.loads(args[3])["mcp_servers"]["crane"]
     assert server["args"][:2] == ["-I", "-c"] and "serve()" in server["args"][2]
     assert server["env_vars"] == ["CRANE_ENV", "CRANE_INJECTED", "CRANE_RUN_ID", "SHOP_KEY"]
+    assert server["required"] is True  # Codex waits for it before the first turn
     assert CANARY not in " ".join(args)
 
 

@@ -254,10 +254,13 @@ def context_overrides(context: str, user_texts: Sequence[str], env: Mapping[str,
     server = client_config(sys.executable)["mcpServers"][SERVER_NAME]
     # Codex starts MCP servers with a minimal environment: pass crane's variables and the injected
     # secrets (the server redacts with them) by NAME; their values never reach an argument.
+    # `required`: Codex waits for the server before the first turn (an optional one that is slower
+    # than Codex's start-up grace is left out of it), and a crane server that cannot start stops
+    # the session instead of leaving the model without it.
     names = sorted({k for k in env if k.startswith("CRANE_")} |
                    {n for n in env.get("CRANE_INJECTED", "").split(",") if n and n in env})
     mcp = (f"mcp_servers.{SERVER_NAME}={{command={_toml_string(server['command'])}, "
-           f"args={json.dumps(server['args'], ensure_ascii=False)}, env_vars={json.dumps(names)}}}")
+           f"args={json.dumps(server['args'], ensure_ascii=False)}, env_vars={json.dumps(names)}, required=true}}")
     return ["-c", f"{INSTRUCTIONS_KEY}={_toml_string(text)}", "-c", mcp]
 
 
