@@ -23,6 +23,16 @@ def test_codex_keeps_the_users_developer_instructions_after_cranes(tmp_path: Pat
     assert rest == ["exec", "-c", "model=o3", "do it"]
 
 
+def test_codex_takes_the_selected_profiles_developer_instructions(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('developer_instructions = "top"\nprofile = "work"\n'
+                                          '[profiles.work]\ndeveloper_instructions = "work"\n'
+                                          '[profiles.home]\nmodel = "o3"\n')
+    env = {"CODEX_HOME": str(tmp_path)}
+    assert codex.user_instructions(env, ["exec"])[0] == ["work"]
+    assert codex.user_instructions(env, ["--profile", "home", "exec"])[0] == ["top"]
+    assert codex.user_instructions(env, ["exec", "-p", "work"])[0] == ["work"]
+
+
 def test_codex_overrides_carry_the_text_and_the_server_without_secret_values() -> None:
     env = {"CRANE_ENV": "dev", "CRANE_RUN_ID": "r1", "CRANE_INJECTED": "SHOP_KEY,MISSING", "SHOP_KEY": CANARY,
            "HOME": "/h", "OTHER": "x"}

@@ -219,7 +219,8 @@ def user_instructions(env: Mapping[str, str], args: Sequence[str]) -> tuple[list
     """(the user's own developer instructions, `args` without their `-c developer_instructions`).
 
     crane's `-c developer_instructions` replaces the key for the session, so the user's own value
-    (their config.toml's top level, their own `-c`) is carried over after crane's text, not lost.
+    (their config.toml's, from the selected profile if it sets one, and their own `-c`) is carried
+    over after crane's text, not lost. A trusted project's `.codex/config.toml` value is not.
     """
     import os
     import tomllib
@@ -228,11 +229,17 @@ def user_instructions(env: Mapping[str, str], args: Sequence[str]) -> tuple[list
     home = env.get("CODEX_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".codex")
     try:
         with open(os.path.join(home, "config.toml"), "rb") as fh:
-            value = tomllib.load(fh).get(INSTRUCTIONS_KEY)
-        if isinstance(value, str) and value.strip():
-            texts.append(value.strip())
+            data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        pass  # Codex itself reports a config file it cannot read
+        data = {}  # Codex itself reports a config file it cannot read
+    profile = _profile_arg(args) or data.get("profile")
+    profiles = data.get("profiles")
+    chosen = profiles.get(profile) if isinstance(profiles, dict) and isinstance(profile, str) else None
+    value = chosen.get(INSTRUCTIONS_KEY) if isinstance(chosen, dict) else None
+    if not isinstance(value, str):  # a profile's value outranks the top level's
+        value = data.get(INSTRUCTIONS_KEY)
+    if isinstance(value, str) and value.strip():
+        texts.append(value.strip())
     drop: set[int] = set()
     for index, words, setting in _config_values(args):
         key, _, value = setting.partition("=")
@@ -240,6 +247,15 @@ def user_instructions(env: Mapping[str, str], args: Sequence[str]) -> tuple[list
             texts.append(_toml_value(value))
             drop.update(range(index, index + words))
     return texts, [arg for index, arg in enumerate(args) if index not in drop]
+
+
+def _profile_arg(args: Sequence[str]) -> str | None:
+    for index, arg in enumerate(args):
+        if arg in ("-p", "--profile") and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--profile="):
+            return arg.partition("=")[2]
+    return None
 
 
 def context_overrides(context: str, user_texts: Sequence[str], env: Mapping[str, str]) -> list[str]:
