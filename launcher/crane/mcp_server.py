@@ -70,7 +70,8 @@ def run_status(environ: Mapping[str, str]) -> dict[str, Any]:
             answer = json.loads(ask_status(environ[SOCKET_VAR], expected_pid=int(pid) if pid else None))
             if not isinstance(answer, dict) or answer.get("run_id") != run_id:
                 raise ValueError("the guard supervisor answered for another run")
-            status: dict[str, Any] = {**answer, "visible": True, "source": "guard supervisor"}
+            # Redacted by the supervisor already; once more here, with this server's own secret set.
+            status: dict[str, Any] = {**redactor.redact_obj(answer), "visible": True, "source": "guard supervisor"}
             return status
         except (ClientError, ValueError) as exc:
             note = redactor.redact(f"the session's guard supervisor did not answer ({exc}); ")
