@@ -13,6 +13,7 @@ at another venture or environment.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -21,7 +22,6 @@ from crane.errors import CraneError
 
 SERVER_NAME = "crane"
 TOOLS = ("crane_preflight", "crane_run_status", "crane_smoke")
-MAX_STATUS_ROWS = 50
 
 
 def session_request(environ: Mapping[str, str]) -> Any:
@@ -46,28 +46,43 @@ def preflight_facts(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 def run_status(environ: Mapping[str, str]) -> dict[str, Any]:
-    """This run's guard decisions that did not allow, and its alerts; redacted at the source."""
+    """This run's guard decisions that did not allow, and its alerts; redacted at the source.
+
+    In a `crane launch` session the guard supervisor answers (CRANE_GUARD_SOCKET): under the sandbox
+    crane's state dir is hidden from the agent and from this server, the supervisor is not. Without
+    a supervisor (or when it does not answer) the state dir is read directly, where it is visible.
+    """
     from crane.guard.rules.config import load_guard_config
-    from crane.guard.run.alerts import read_alerts
-    from crane.guard.run.audit import read_audit
+    from crane.guard.run.client import PID_VAR, SOCKET_VAR
     from crane.guard.run.redact import Redactor
+    from crane.guard.run.status import run_status as read_status
 
     run_id = environ.get("CRANE_RUN_ID")
     if not run_id:
         raise CraneError("not inside a crane session (CRANE_RUN_ID is not set)")
-    state_dir = load_guard_config(environ).state_dir
     redactor = Redactor.from_environ(environ)
+    note = ""
+    if environ.get(SOCKET_VAR):
+        from crane.guard.run.client import ClientError, ask_status
+
+        try:
+            pid = environ.get(PID_VAR)
+            answer = json.loads(ask_status(environ[SOCKET_VAR], expected_pid=int(pid) if pid else None))
+            if not isinstance(answer, dict) or answer.get("run_id") != run_id:
+                raise ValueError("the guard supervisor answered for another run")
+            # Redacted by the supervisor already; once more here, with this server's own secret set.
+            status: dict[str, Any] = {**redactor.redact_obj(answer), "visible": True, "source": "guard supervisor"}
+            return status
+        except (ClientError, ValueError) as exc:
+            note = redactor.redact(f"the session's guard supervisor did not answer ({exc}); ")
+    state_dir = load_guard_config(environ).state_dir
     if not os.path.isdir(state_dir):
         return {"run_id": run_id, "visible": False, "decisions": [], "alerts": [],
-                "note": "crane's state is not visible from here (the sandbox hides it); ask the user to run "
-                        f"`crane runs show {run_id}` outside the session"}
-    keys = ("time", "tool", "command", "decision", "rule", "target", "reason")
-    decisions = [{k: r.get(k) for k in keys} for r in read_audit(state_dir, run_id)
-                 if r.get("decision") not in (None, "allow")][-MAX_STATUS_ROWS:]
-    alerts = [{"time": a.time.isoformat() if a.time else None, "kind": a.kind, "error": a.error, "tool": a.tool}
-              for a in read_alerts(state_dir) if a.run_id == run_id][-MAX_STATUS_ROWS:]
-    status: dict[str, Any] = redactor.redact_obj({"run_id": run_id, "visible": True, "decisions": decisions,
-                                                  "alerts": alerts})
+                "note": f"{note}crane's state is not visible from here (the sandbox hides it); ask the user to "
+                        f"run `crane runs show {run_id}` outside the session"}
+    status = {**read_status(state_dir, run_id, redactor), "visible": True, "source": "state dir"}
+    if note:
+        status["note"] = note.removesuffix("; ")
     return status
 
 

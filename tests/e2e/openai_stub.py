@@ -46,6 +46,14 @@ def _fill(args: Any, sessions: list[int]) -> JSONDict:
     return {k: (sessions[-1] if sessions else 0) if v == LAST_SESSION else v for k, v in dict(args).items()}
 
 
+def _named(name: str) -> JSONDict:
+    """An MCP tool `mcp__<server>__<tool>` is offered in a namespace (`mcp__<server>`) and called by both."""
+    if name.startswith("mcp__") and "__" in name[5:]:
+        server, _, tool = name[5:].partition("__")
+        return {"namespace": f"mcp__{server}", "name": tool}
+    return {"name": name}
+
+
 class OpenAIStub(ScriptedServer):
     name = "openai-stub"
 
@@ -79,7 +87,7 @@ class OpenAIStub(ScriptedServer):
                        "content": [{"type": "output_text", "text": turn, "annotations": []}]}]
         else:
             # call ids derive from the turn, so a retried request gets the same ids
-            output = [{"type": "function_call", "id": f"fc_{n}_{k}", "call_id": f"call_{n}_{k}", "name": c.name,
+            output = [{"type": "function_call", "id": f"fc_{n}_{k}", "call_id": f"call_{n}_{k}", **_named(c.name),
                        "arguments": json.dumps(_fill(c.args, sessions)), "status": "completed"}
                       for k, c in enumerate(turn)]
         response_id = f"resp_{next(self._ids)}"

@@ -30,7 +30,7 @@ def launch(stub: AnthropicStub, claude_bin: Path, tmp_path: Path, workdir: Path,
     })
     argv = [sys.executable, "-c", ENTRY, "launch", "--venture", "shop", "--profiles-dir", str(profiles),
             *crane_args, "claude", "-p", "where am I?", "--output-format", "json",
-            "--allowedTools", "Bash,mcp__crane__crane_preflight"]
+            "--allowedTools", "Bash,mcp__crane__crane_preflight,mcp__crane__crane_run_status"]
     return subprocess.run(argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=180, check=False)
 
@@ -54,3 +54,22 @@ def test_the_model_is_told_the_environment_and_can_ask_crane(anthropic_stub: Ant
     assert facts["environment_name"] == "staging" and facts["api_base"] == "https://staging.api.shop.example"
     everything = proc.stdout + proc.stderr + json.dumps([r.body for r in anthropic_stub.requests])
     assert STAGING_KEY not in everything
+
+
+def test_crane_run_status_is_answered_by_the_sessions_guard_supervisor(
+        anthropic_stub: AnthropicStub, claude_bin: Path, tmp_path: Path, workdir: Path) -> None:
+    profiles = write_venture(tmp_path)
+    anthropic_stub.set_script([
+        [ToolCall("Bash", {"command": f"touch {workdir}/PUT && npx wrangler r2 object put a/b.png --file x --remote"})],
+        [ToolCall("mcp__crane__crane_run_status", {})],
+    ])
+    proc = launch(anthropic_stub, claude_bin, tmp_path, workdir, profiles, "--env", "staging", "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert not (workdir / "PUT").exists()
+    _, result = anthropic_stub.tool_results
+    assert not result["is_error"], result
+    status = json.loads(result["content"])
+    assert status["source"] == "guard supervisor"
+    [decision] = status["decisions"]
+    assert decision["decision"] == "intercepted" and "r2 object put" in decision["command"]
+    assert STAGING_KEY not in proc.stdout + proc.stderr + json.dumps([r.body for r in anthropic_stub.requests])

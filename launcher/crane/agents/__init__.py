@@ -5,8 +5,11 @@ hook protocol and install route; the decision path behind them is the same guard
 
 - Claude Code: `--settings <file>` (one session, the user's settings untouched).
 - Codex CLI: `-c` overrides (hook, its trust entry, hooks on, TTY exec off), checked with the
-  client's own `hooks/list` before exec.
-- Gemini CLI: a crane-made GEMINI_CLI_HOME for the session and `--skip-trust`.
+  client's own `hooks/list` before exec; the session context as `developer_instructions`.
+- Gemini CLI: a crane-made GEMINI_CLI_HOME for the session and `--skip-trust`; the session
+  context through a SessionStart hook in the same settings.
+
+Each also gets crane's MCP server for the session (`crane mcp`) where the client takes one.
 
 Each self-checks the hook (a synthetic production write from staging must be denied) before the
 agent starts, and refuses to start the agent (CraneError, exit 1) when the guard cannot be made
@@ -90,8 +93,11 @@ def prepare_agent(argv: list[str], env: Mapping[str, str], res: Resolution, *, g
     if name in ("codex", "gemini"):
         import importlib
 
+        from crane.agents.claude import context_text
+
         module = importlib.import_module(f"crane.agents.{name}")
-        prepared: Prepared = module.prepare(argv, env, say, hook_dir=session_dir(env))
+        prepared: Prepared = module.prepare(argv, env, say, hook_dir=session_dir(env),
+                                            context=context_text(res, env, dry_run=dry_run))
         return prepared
     if dry_run:
         raise CraneError(f"--dry-run cannot be honoured for {name}: crane has no hook mechanism for it, so "

@@ -10,7 +10,9 @@ Hook protocol (0.171.0, observed; ../shared/reference/agent-hooks.md §3.2), pur
   call proceeds), so an ask becomes a denial telling the user how to do it by hand.
 
 Install route: `-c` overrides only, the user's CODEX_HOME untouched (see `install_overrides`),
-verified with `codex app-server` + `hooks/list` before exec (see `verify`). Everything but the
+verified with `codex app-server` + `hooks/list` before exec (see `verify`). The session context
+goes in as `developer_instructions` (a `-c` override: the first developer message of every
+request, outranking a project's config) and crane's MCP server as `mcp_servers.crane`. Everything but the
 protocol is imported lazily: the hook loads this module on every tool call.
 """
 
@@ -185,6 +187,99 @@ def conflicting_args(args: Sequence[str]) -> list[str]:
     return found
 
 
+# ---------------------------------------------------------------------------------------------
+# Session context and crane's MCP server
+
+INSTRUCTIONS_KEY = "developer_instructions"
+
+
+def _config_values(args: Sequence[str]) -> list[tuple[int, int, str]]:
+    """(index of the first word, number of words, `key=value`) of every `-c`/`--config` in `args`."""
+    found = []
+    for index, arg in enumerate(args):
+        if arg in ("-c", "--config") and index + 1 < len(args):
+            found.append((index, 2, args[index + 1]))
+        elif arg.startswith("--config="):
+            found.append((index, 1, arg.partition("=")[2]))
+    return found
+
+
+def _toml_value(text: str) -> str:
+    """A `-c` value as Codex reads it: TOML if it parses, else the literal text."""
+    import tomllib
+
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text.strip()
+    return value if isinstance(value, str) else text.strip()
+
+
+def user_instructions(env: Mapping[str, str], args: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(the user's own developer instructions, `args` without their `-c developer_instructions`).
+
+    crane's `-c developer_instructions` replaces the key for the session, so the user's own value
+    (their config.toml's, from the selected profile if it sets one, and their own `-c`) is carried
+    over after crane's text, not lost. A trusted project's `.codex/config.toml` value is not.
+    """
+    import os
+    import tomllib
+
+    texts: list[str] = []
+    home = env.get("CODEX_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".codex")
+    try:
+        with open(os.path.join(home, "config.toml"), "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        data = {}  # Codex itself reports a config file it cannot read
+    profile = _profile_arg(args) or data.get("profile")
+    profiles = data.get("profiles")
+    chosen = profiles.get(profile) if isinstance(profiles, dict) and isinstance(profile, str) else None
+    value = chosen.get(INSTRUCTIONS_KEY) if isinstance(chosen, dict) else None
+    if not isinstance(value, str):  # a profile's value outranks the top level's
+        value = data.get(INSTRUCTIONS_KEY)
+    if isinstance(value, str) and value.strip():
+        texts.append(value.strip())
+    drop: set[int] = set()
+    for index, words, setting in _config_values(args):
+        key, _, value = setting.partition("=")
+        if key.strip().strip('"') == INSTRUCTIONS_KEY:
+            texts.append(_toml_value(value))
+            drop.update(range(index, index + words))
+    return texts, [arg for index, arg in enumerate(args) if index not in drop]
+
+
+def _profile_arg(args: Sequence[str]) -> str | None:
+    for index, arg in enumerate(args):
+        if arg in ("-p", "--profile") and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--profile="):
+            return arg.partition("=")[2]
+    return None
+
+
+def context_overrides(context: str, user_texts: Sequence[str], env: Mapping[str, str]) -> list[str]:
+    """`-c` overrides: crane's session text as the developer instructions (the user's own after it),
+    and crane's MCP server for this session with the variables it answers from."""
+    import json
+    import sys
+
+    from crane.mcp_server import SERVER_NAME, client_config
+
+    text = "\n\n".join([context, *[t for t in user_texts if t]])
+    server = client_config(sys.executable)["mcpServers"][SERVER_NAME]
+    # Codex starts MCP servers with a minimal environment: pass crane's variables and the injected
+    # secrets (the server redacts with them) by NAME; their values never reach an argument.
+    # `required`: Codex waits for the server before the first turn (an optional one that is slower
+    # than Codex's start-up grace is left out of it), and a crane server that cannot start stops
+    # the session instead of leaving the model without it.
+    names = sorted({k for k in env if k.startswith("CRANE_")} |
+                   {n for n in env.get("CRANE_INJECTED", "").split(",") if n and n in env})
+    mcp = (f"mcp_servers.{SERVER_NAME}={{command={_toml_string(server['command'])}, "
+           f"args={json.dumps(server['args'], ensure_ascii=False)}, env_vars={json.dumps(names)}, required=true}}")
+    return ["-c", f"{INSTRUCTIONS_KEY}={_toml_string(text)}", "-c", mcp]
+
+
 def parse_version(text: str) -> tuple[int, int, int] | None:
     """`codex-cli 0.171.0` -> (0, 171, 0)."""
     import re
@@ -282,8 +377,10 @@ def hook_problems(answer: Mapping[str, Any], cwd: str) -> list[str]:
     return problems
 
 
-def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path) -> Prepared:
-    """Install crane's guard into this codex run, or refuse (CraneError) saying why."""
+def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path,
+            context: str | None = None) -> Prepared:
+    """Install crane's guard into this codex run, or refuse (CraneError) saying why; with `context`,
+    also crane's session text (developer instructions) and crane's MCP server."""
     import os
 
     from crane.agents import Prepared, check_version, guard_self_check, write_hook_wrapper
@@ -302,7 +399,11 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path
         raise CraneError("codex will not run crane's guard hook: " + "; ".join(problems),
                          "check `codex features list` and any managed requirements.toml; crane refuses to start "
                          "an unguarded codex (or start it loudly with --no-guard)")
-    return Prepared([argv[0], *overrides, *argv[1:]], {}, readonly=(str(wrapper),))
+    rest = argv[1:]
+    if context is not None:
+        user_texts, rest = user_instructions(env, rest)
+        overrides = [*overrides, *context_overrides(context, user_texts, env)]
+    return Prepared([argv[0], *overrides, *rest], {}, readonly=(str(wrapper),))
 
 
 def preflight(binary: str, env: Mapping[str, str]) -> tuple[bool, str]:

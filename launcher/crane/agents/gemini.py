@@ -14,7 +14,10 @@ Hook protocol (0.61.0, observed; ../shared/reference/agent-hooks.md §3.1), pure
   (`gemini -p --approval-mode yolo`) it was observed to hang the run, waiting for a confirmation
   nobody can give; so an ask is rendered as a denial telling the user how to do it by hand.
 
-Install route: a crane-made GEMINI_CLI_HOME per session (see `build_home`) and `--skip-trust`.
+Install route: a crane-made GEMINI_CLI_HOME per session (see `build_home`) and `--skip-trust`. The
+session context goes in through a SessionStart hook in the same settings (the switch that would
+silence it is the guard's own, which crane refuses to launch without), crane's MCP server as
+`mcpServers.crane`.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ AGENT = "gemini"
 HOOK_TIMEOUT_MS = 20_000
 SUPPORTED = ((0, 61, 0), (0, 62, 0))  # tested range: [low, high)
 HOOK_NAME_PREFIX = "crane-guard-"
+CONTEXT_TIMEOUT_MS = 10_000
 
 # Gemini built-in tool -> the Claude Code tool that does the same kind of thing (reads only).
 READ_TOOLS = {
@@ -172,8 +176,26 @@ def hook_entry(command: str, name: str) -> dict[str, Any]:
             "hooks": [{"type": "command", "name": name, "command": command, "timeout": HOOK_TIMEOUT_MS}]}
 
 
-def merged_settings(user: Mapping[str, Any], command: str, name: str, source: str) -> dict[str, Any]:
-    """The user's settings plus crane's hook, hooks switched on; everything else as the user has it."""
+def context_entry(text: str, name: str) -> dict[str, Any]:
+    """A SessionStart hook that hands the model `text` (Gemini prepends it to the first prompt).
+
+    The text is fixed at launch, so the command is a `printf` of a constant in crane's read-only
+    settings file: nothing it reads can be changed by the agent. Named like the guard's hook, so
+    the checks that refuse a layer disabling crane's hook cover it too.
+    """
+    import json
+    import shlex
+
+    answer = json.dumps({"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": text}})
+    return {"hooks": [{"type": "command", "name": f"{name}-context", "command": f"printf '%s\\n' {shlex.quote(answer)}",
+                       "timeout": CONTEXT_TIMEOUT_MS}]}
+
+
+def merged_settings(user: Mapping[str, Any], command: str, name: str, source: str, *, context: str | None = None,
+                    mcp_server: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The user's settings plus crane's hook, hooks switched on; everything else as the user has it.
+    With `context`, a SessionStart hook that gives the model crane's session text; with
+    `mcp_server`, crane's MCP server as `mcpServers.crane` (beside the user's own servers)."""
     import json
 
     from crane.errors import CraneError
@@ -187,9 +209,22 @@ def merged_settings(user: Mapping[str, Any], command: str, name: str, source: st
     if not isinstance(before, list):
         raise CraneError(f"{source}: field 'hooks.BeforeTool' must be an array", "fix the file by hand")
     disabled = hooks_config.get("disabled", [])
+    ours = (name, f"{name}-context")
     settings["hooksConfig"] = {**hooks_config, "enabled": True,
-                               "disabled": [d for d in disabled if d != name] if isinstance(disabled, list) else []}
+                               "disabled": [d for d in disabled if d not in ours] if isinstance(disabled, list) else []}
     settings["hooks"] = {**hooks, "BeforeTool": [*before, hook_entry(command, name)]}
+    if context is not None:
+        start = hooks.get("SessionStart", [])
+        if not isinstance(start, list):
+            raise CraneError(f"{source}: field 'hooks.SessionStart' must be an array", "fix the file by hand")
+        settings["hooks"]["SessionStart"] = [*start, context_entry(context, name)]
+    if mcp_server is not None:
+        from crane.mcp_server import SERVER_NAME
+
+        servers = settings.get("mcpServers", {})
+        if not isinstance(servers, dict):
+            raise CraneError(f"{source}: field 'mcpServers' must be an object", "fix the file by hand")
+        settings["mcpServers"] = {**servers, SERVER_NAME: dict(mcp_server)}
     return settings
 
 
@@ -214,7 +249,8 @@ def system_settings_paths(env: Mapping[str, str]) -> list[Path]:
     return [Path(override)] if override else [Path("/etc/gemini-cli/settings.json")]
 
 
-def build_home(session_dir: Path, env: Mapping[str, str], command: str, name: str) -> Path:
+def build_home(session_dir: Path, env: Mapping[str, str], command: str, name: str, *, context: str | None = None,
+               mcp_server: Mapping[str, Any] | None = None) -> Path:
     """A Gemini home for one session: the user's settings plus crane's hook, the rest linked.
 
     `<session_dir>/gemini-home/.gemini/` holds settings.json (the user's, read never written,
@@ -232,7 +268,7 @@ def build_home(session_dir: Path, env: Mapping[str, str], command: str, name: st
     os.chmod(home, 0o700)
     user_dir = user_gemini_dir(env)
     settings = merged_settings(_read_json(user_dir / "settings.json"), command, name,
-                               str(user_dir / "settings.json"))
+                               str(user_dir / "settings.json"), context=context, mcp_server=mcp_server)
     own = {"settings.json", "trustedFolders.json"}
     if user_dir.is_dir():
         for entry in sorted(user_dir.iterdir()):
@@ -265,8 +301,10 @@ def refuse_disabling_layers(env: Mapping[str, str], project_dir: Path) -> None:
                          "remove the key from that file, or start loudly with --no-guard")
 
 
-def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path) -> Prepared:
-    """Install crane's guard into this gemini run, or refuse (CraneError) saying why."""
+def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path,
+            context: str | None = None) -> Prepared:
+    """Install crane's guard into this gemini run, or refuse (CraneError) saying why; with `context`,
+    also crane's session text (a SessionStart hook) and crane's MCP server."""
     import os
     import uuid
     from pathlib import Path
@@ -276,7 +314,15 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path
     refuse_disabling_layers(env, Path(os.getcwd()))
     name = f"{HOOK_NAME_PREFIX}{uuid.uuid4().hex[:12]}"
     wrapper = write_hook_wrapper(hook_dir, AGENT, env)
-    home = build_home(hook_dir, env, str(wrapper), name)
+    mcp_server = None
+    if context is not None:
+        import sys
+
+        from crane.mcp_server import SERVER_NAME, client_config
+
+        mcp_server = client_config(sys.executable)["mcpServers"][SERVER_NAME]
+        mcp_server.pop("type", None)  # Gemini tells stdio from the `command` key
+    home = build_home(hook_dir, env, str(wrapper), name, context=context, mcp_server=mcp_server)
     updates: dict[str, str | None] = {
         "GEMINI_CLI_HOME": str(home),
         "GEMINI_CLI_TRUSTED_FOLDERS_PATH": str(home / ".gemini" / "trustedFolders.json"),

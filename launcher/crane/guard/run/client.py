@@ -158,6 +158,18 @@ def ask_supervisor(path: str, header: Mapping[str, str], body: bytes, *, expecte
     return decode_answer(b"".join(chunks))
 
 
+def ask_status(path: str, *, expected_pid: int | None, deadline: float = CLIENT_DEADLINE) -> bytes:
+    """The session's guard status (JSON) from its supervisor: the read-only `op=status` request.
+
+    Sent by `crane mcp` (crane_run_status), never by the hook command. ClientError on any doubt.
+    """
+    code, stdout, stderr = ask_supervisor(path, {"op": "status"}, b"", expected_pid=expected_pid,
+                                          deadline=deadline)
+    if code != EXIT_OK:
+        raise ClientError(stderr.decode("utf-8", "replace").strip() or "the guard supervisor refused the status")
+    return stdout
+
+
 def drop_alert(directory: str | None, error: str, agent: str) -> str:
     """Leave a client-side alert where the supervisor and `crane launch` pick it up; a note for stderr."""
     if not directory:

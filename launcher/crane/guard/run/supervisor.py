@@ -13,7 +13,9 @@ client alerts. Then it:
 3. answers each connection in its own thread with `hook.evaluate` (the one decision path) under
    the session's deadline, keeping the sticky dry-run flag in memory under a lock (written
    through to the configured store for the record): a deleted or corrupted `state.db` cannot
-   unset it, and 100 concurrent calls set it exactly once.
+   unset it, and 100 concurrent calls set it exactly once. A connection whose header says
+   `op=status` (sent by `crane mcp`, never by the hook) gets this run's guard status instead,
+   read-only (`Session.status`).
 
 It ends on SIGTERM (sent by `crane launch` when the agent exits) or when its parent dies
 (PR_SET_PDEATHSIG, plus a getppid check), removing its socket and filing client-dropped alerts.
@@ -183,9 +185,31 @@ class Session:
             # answer (a dry-run session would otherwise allow what it intercepts).
             self.sealed = True
             return hook.HookResult(hook.EXIT_OK, decision="allow")
+        if header.get("op") == "status":
+            return self.status()
         if header.get("check") == "1" and not self.sealed:
             return self._self_check(body, agent)
         return self._evaluate(body, agent, self.environ, self.config, self.state)
+
+    def status(self) -> HookResult:
+        """This run's non-allow decisions and alerts as JSON on stdout (crane mcp's crane_run_status).
+
+        Read-only, like everything on this path: it reads the audit and alerts logs, decides nothing,
+        files no dropped alert and leaves the sticky flag alone. Redacted and bounded (status.py).
+        """
+        import json
+
+        from crane.guard.run import hook
+        from crane.guard.run.status import run_status
+
+        try:
+            if not self.config.run_id:
+                raise ValueError("the session has no run id")
+            data = run_status(self.config.state_dir, self.config.run_id, self.redactor)
+        except Exception as exc:
+            reason = self.redactor.redact(hook.describe_error(exc)).replace("\n", " ")
+            return hook.HookResult(hook.EXIT_BLOCK, stderr=f"crane guard status unavailable: {reason}\n")
+        return hook.HookResult(hook.EXIT_OK, stdout=json.dumps(data, ensure_ascii=False))
 
     def _evaluate(self, body: bytes, agent: str, environ: Mapping[str, str], config: GuardConfig,
                   state: SessionState) -> HookResult:
