@@ -17,9 +17,9 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from crane.errors import CommandNotFound, NestedLaunchError, SecretsError
 from crane.secrets import validate_names
@@ -146,14 +146,25 @@ def exec_child(argv: Sequence[str], env: Mapping[str, str]) -> int:
     return run_subprocess(argv, env)
 
 
-def run_subprocess(argv: Sequence[str], env: Mapping[str, str]) -> int:
-    """Run the child and mirror it: forward SIGINT/SIGTERM, return its exact exit code."""
+class Child(Protocol):
+    def send_signal(self, signum: int) -> None: ...
+    def wait(self) -> int: ...
+
+
+def _popen(argv: Sequence[str], env: Mapping[str, str]) -> Child:
+    return subprocess.Popen(list(argv), env=dict(env))
+
+
+def run_subprocess(argv: Sequence[str], env: Mapping[str, str],
+                   start: Callable[[Sequence[str], Mapping[str, str]], Child] = _popen) -> int:
+    """Run the child and mirror it: forward SIGINT/SIGTERM, return its exact exit code.
+    `start` may put the child in the sandbox (crane.sandbox.process): signals then reach the agent."""
     # At a terminal, Ctrl-C already reaches the child through its process group; forwarding it
     # too would deliver it twice, so crane only ignores it there. SIGTERM is always forwarded.
     interactive = sys.stdin is not None and sys.stdin.isatty()
     forwarded = (signal.SIGINT, signal.SIGTERM)
     previous = {sig: signal.getsignal(sig) for sig in forwarded}
-    proc: subprocess.Popen[bytes] | None = None
+    proc: Child | None = None
     pending: list[int] = []  # arrived while the child was being started
 
     def forward(signum: int, _frame: object) -> None:
@@ -170,7 +181,7 @@ def run_subprocess(argv: Sequence[str], env: Mapping[str, str]) -> int:
         signal.signal(sig, forward)
     try:
         try:
-            proc = subprocess.Popen(list(argv), env=dict(env))
+            proc = start(argv, env)
         except FileNotFoundError:
             raise CommandNotFound(f"command not found: {argv[0]}") from None
         except OSError as exc:  # not executable, a directory ...

@@ -25,6 +25,7 @@ class Report:
     checks: tuple[Check, ...]
     notes: tuple[str, ...] = ()
     facts: Mapping[str, object] = field(default_factory=dict)
+    sandbox: Mapping[str, object] = field(default_factory=dict)  # crane.sandbox.session.describe
 
     @property
     def ok(self) -> bool:
@@ -76,7 +77,26 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
     if found.get("claude"):
         checks.append(_guard_self_check(environ, informational=agent != "claude"))
     checks.extend(_guard_checks(environ))
-    return Report(res, names, tuple(checks), tuple(notes), facts)
+    sandbox_check, sandbox = _sandbox(res, environ)
+    checks.append(sandbox_check)
+    return Report(res, names, tuple(checks), tuple(notes), facts, sandbox)
+
+
+def _sandbox(res: Resolution, environ: Mapping[str, str]) -> tuple[Check, dict[str, object]]:
+    """What `crane launch` would do about the sandbox, and what the agent would not see."""
+    from crane.sandbox.session import decide, describe, layout_for
+
+    try:
+        decision = decide(None, res.profile.sandbox, environ, res.profile.path)
+    except CraneError as exc:  # required, and not available here
+        return Check("sandbox", False, exc.message), {"active": False, "mode": "required", "reason": exc.message}
+    if not decision.use:
+        return (Check("sandbox", False, decision.warning or "off", informational=True),
+                describe(decision, None))
+    layout = layout_for(decision, res.profile, environ, create=False)
+    hidden = sum(1 for s in layout.plan.hidden if s.kind != "missing")
+    detail = f"bubblewrap ({decision.mode}): {hidden} paths hidden, {len(layout.usable)} credentials usable"
+    return Check("sandbox", True, detail), describe(decision, layout)
 
 
 def _guard_self_check(environ: Mapping[str, str], *, informational: bool) -> Check:

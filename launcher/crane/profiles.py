@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from crane.envname import Env
+    from crane.sandbox.settings import SandboxSettings
 
     StrPath = str | os.PathLike[str]
 
@@ -85,7 +86,7 @@ class InfisicalConfig(Record):
 
 class Profile(Record):
     __slots__ = ("code", "path", "name", "urls", "provider", "required", "shared_keys", "staging_fallback",
-                 "dotenv", "infisical", "guard")
+                 "dotenv", "infisical", "guard", "sandbox")
     code: str
     path: str  # absolute
     name: str
@@ -97,14 +98,15 @@ class Profile(Record):
     dotenv: DotenvConfig | None
     infisical: InfisicalConfig | None
     guard: Mapping[str, Any]  # validated by crane.guard.rules.config
+    sandbox: SandboxSettings | None  # None: no [sandbox] table (the defaults)
 
     def __init__(self, code: str, path: str, name: str, urls: Mapping[Env, Mapping[str, str]], provider: str,
                  required: tuple[str, ...], shared_keys: tuple[str, ...], staging_fallback: bool,
                  dotenv: DotenvConfig | None = None, infisical: InfisicalConfig | None = None,
-                 guard: Mapping[str, Any] | None = None) -> None:
+                 guard: Mapping[str, Any] | None = None, sandbox: SandboxSettings | None = None) -> None:
         self._set(code=code, path=path, name=name, urls=urls, provider=provider, required=required,
                   shared_keys=shared_keys, staging_fallback=staging_fallback, dotenv=dotenv, infisical=infisical,
-                  guard=guard if guard is not None else {})
+                  guard=guard if guard is not None else {}, sandbox=sandbox)
 
     def staging_gaps(self) -> list[str]:
         """What this venture lacks to run in staging (empty when staging is available)."""
@@ -296,7 +298,7 @@ class _Parser:
         if not valid_venture_code(self.code):
             raise self.fail("(file name)", f"venture code {self.code!r} must match [a-z0-9][a-z0-9_-]*")
         d = self.data
-        self.only(d, ("name", "staging_fallback", "api", "urls", "secrets", "guard"), "")
+        self.only(d, ("name", "staging_fallback", "api", "urls", "secrets", "guard", "sandbox"), "")
         name = self.string(d, "name", "name") or self.code
         urls = self.urls()
         secrets = self.table(d, "secrets", "secrets")
@@ -318,7 +320,15 @@ class _Parser:
             dotenv=dotenv,
             infisical=infisical,
             guard=self.table(d, "guard", "guard"),
+            sandbox=self.sandbox(),
         )
+
+    def sandbox(self) -> SandboxSettings | None:
+        if "sandbox" not in self.data:
+            return None  # the hot path (get_api_base) never imports the sandbox package
+        from crane.sandbox.settings import parse_settings
+
+        return parse_settings(self.table(self.data, "sandbox", "sandbox"), self.path)
 
     def urls(self) -> dict[Env, dict[str, str]]:
         api = self.table(self.data, "api", "api")

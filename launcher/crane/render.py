@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from crane.preflight import Report
@@ -32,6 +33,7 @@ def report_json(report: Report) -> dict[str, Any]:
         },
         "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail, "informational": c.informational}
                    for c in report.checks],
+        "sandbox": dict(report.sandbox),
         "warnings": list(report.notes),
         "ok": report.ok,
     }
@@ -58,9 +60,29 @@ def report_text(report: Report) -> str:
     for name, url in sorted(res.urls.items()):
         if name != "api":
             lines.append(f"URL {name}: {url}")
+    lines.extend(_sandbox_lines(report.sandbox))
     lines.append("Checks:")
     for c in report.checks:
         mark = "ok  " if c.ok else ("info" if c.informational else "FAIL")
         lines.append(f"  [{mark}] {c.name}: {c.detail}")
     lines.append("Result: ready" if report.ok else "Result: NOT ready (a check failed)")
     return "\n".join(lines)
+
+
+def _sandbox_lines(sandbox: Mapping[str, Any]) -> list[str]:
+    if not sandbox:
+        return []
+    if not sandbox.get("active"):
+        return [f"Sandbox: OFF ({sandbox.get('mode')}): {sandbox.get('reason')}"]
+    lines = [f"Sandbox: on, {sandbox.get('backend')} ({sandbox.get('mode')}, from {sandbox.get('source')})"]
+    for key, title in (("hidden", "hidden"), ("usable", "usable (hide with [sandbox] hide)")):
+        entries = sandbox.get(key) or []
+        lines.append(f"  {title}:" + ("" if entries else " -"))
+        lines.extend(f"    {e['path']}  ({e['what']})" for e in entries)
+    if sandbox.get("absent"):
+        lines.append("  not present here (hidden if it appears): "
+                     + ", ".join(e["path"] for e in sandbox["absent"]))
+    if sandbox.get("exposed"):
+        lines.append(f"  exposed by the profile: {', '.join(sandbox['exposed'])}")
+    lines.extend(f"  note: {n}" for n in sandbox.get("notes") or [])
+    return lines

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from crane.launch import build_child_env, check_nesting, exec_child, find_command
+from crane.launch import build_child_env, check_nesting, exec_child, find_command, run_subprocess
 from crane.resolve import Request, Resolution, resolve
 from crane.secrets import FetchOptions, FetchResult, fetch_secrets
 
@@ -32,6 +32,7 @@ class LaunchRequest:
     nested: bool = False
     dry_run: bool = False
     guard: bool = True  # False only with --no-guard
+    sandbox: bool | None = None  # --sandbox (True: required) / --no-sandbox (False); None: the profile's mode
 
 
 def resolve_and_fetch(req: Request, options: FetchOptions, say: Say = say_stderr) -> FetchResult:
@@ -70,5 +71,10 @@ def launch(request: LaunchRequest, environ: Mapping[str, str] | None = None, say
         from crane.agents import prepare_agent
 
         argv = prepare_agent(argv, child.env, res, guard=request.guard, dry_run=request.dry_run, say=say)
+        from crane.sandbox.session import prepare as prepare_sandbox
+
+        start = prepare_sandbox(request.sandbox, res.profile, child.env, argv, say)
         say(summary(res))
+        if start is not None:  # crane stays as the parent: it forwards signals into the sandbox
+            return run_subprocess(argv, child.env, start)
     return exec_child(argv, child.env)

@@ -108,7 +108,7 @@ def keyring_spots(environ: Mapping[str, str], home: str) -> tuple[list[Spot], li
     return spots, notes
 
 
-def git_spots(project: str) -> tuple[list[Spot], list[Spot]]:
+def git_spots(project: str, *, create: bool = True) -> tuple[list[Spot], list[Spot]]:
     """(writable git dirs outside the project, read-only hooks dirs) for the repository holding it."""
     for parent in [project, *_parents(project)]:
         dotgit = os.path.join(parent, ".git")
@@ -125,7 +125,8 @@ def git_spots(project: str) -> tuple[list[Spot], list[Spot]]:
     for d in gitdirs[-1:]:  # hooks live in the common dir
         path = os.path.join(d, "hooks")
         with contextlib.suppress(OSError):
-            os.makedirs(path, exist_ok=True)  # a missing hooks dir could otherwise be created inside
+            if create:
+                os.makedirs(path, exist_ok=True)  # a missing hooks dir could otherwise be created inside
         hooks.append(_spot(path, "git hooks"))
     return writable, hooks
 
@@ -181,15 +182,18 @@ def gather(
     visible: Sequence[str] = (),
     hook_inside: bool = True,
     info_fd: int | None = None,
+    create: bool = True,
 ) -> Layout:
     """The plan for one session. `hook_inside`: the guard hook runs inside the sandbox (no
-    supervisor yet), so crane's state dir is an empty private scratch dir rather than read-only."""
+    supervisor yet), so crane's state dir is an empty private scratch dir rather than read-only.
+    `create`: make crane's own dirs, the agent's dir and .git/hooks first (a launch does; preflight
+    does not), so the agent cannot create them, unhidden, from inside."""
     settings = settings or SandboxSettings()
     home = os.path.realpath(environ.get("HOME") or os.path.expanduser("~"))
     project = os.path.realpath(project)
     where = profile.path if profile else "(defaults)"
 
-    for own in (state_path(), cache_path(), config_path()):
+    for own in (state_path(), cache_path(), config_path()) if create else ():
         os.makedirs(own, mode=0o700, exist_ok=True)  # missing, it could be created from inside
     crane_dirs = [
         _spot(state_path(), "crane's state (run state, audit log)", scratch=hook_inside),
@@ -240,9 +244,9 @@ def gather(
     writable_paths = [_expand(p, home) for p in AGENT_WRITABLE]
     cache_home = _xdg(environ, "XDG_CACHE_HOME", home, ".cache")
     writable_paths.append(cache_home)
-    if agent in ("claude", "codex", "gemini"):
+    if create and agent in ("claude", "codex", "gemini"):
         os.makedirs(os.path.join(home, f".{agent}"), exist_ok=True)  # under a read-only home it could not be made
-    git_writable, hooks = git_spots(project)
+    git_writable, hooks = git_spots(project, create=create)
     writable = [_spot(p, "agent config and cache") for p in dict.fromkeys(writable_paths)] + git_writable
     hidden = [*crane_dirs, *keyring, *dotenvs, *stores, *extra]
     visible_spots = ([_spot(profile.path, "the profile")] if profile else []) + [

@@ -1,0 +1,118 @@
+"""The sandbox in a launch: decide (flag, profile, machine), warn loudly, and describe it.
+
+`crane launch` calls `prepare`; preflight calls `decide` and `describe`. A sandbox that was asked
+for and cannot run is an error (exit 1); one that is merely unavailable is a loud warning.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from crane.errors import CraneError
+from crane.sandbox.probe import Availability, availability
+from crane.sandbox.settings import SandboxSettings
+
+if TYPE_CHECKING:
+    from crane.profiles import Profile
+    from crane.sandbox.gather import Layout
+    from crane.sandbox.process import SandboxedProcess
+
+Say = Callable[[str], None]
+Starter = Callable[[Sequence[str], Mapping[str, str]], "SandboxedProcess"]
+
+UNPROTECTED = ("the agent can read crane's state, cache and configuration (run state, audit log, offline "
+               "copies), the keyring, every dotenv file and cloud credential store of this user, write the "
+               "profile and crane's code, and see and signal every process of this user: against a misled "
+               "agent the guard is advisory")
+
+
+@dataclass(frozen=True)
+class Decision:
+    use: bool
+    mode: str  # "auto" | "required" | "off"
+    source: str  # "--sandbox", "--no-sandbox", "profile", "default"
+    availability: Availability | None  # None when not probed (off)
+
+    @property
+    def warning(self) -> str | None:
+        if self.use:
+            return None
+        if self.mode == "off":
+            return f"WARNING: crane sandbox DISABLED ({self.source}): {UNPROTECTED}"
+        reason = self.availability.reason if self.availability else "not available"
+        return f"WARNING: crane sandbox NOT AVAILABLE ({reason}): {UNPROTECTED}"
+
+
+def decide(flag: bool | None, settings: SandboxSettings | None, environ: Mapping[str, str],
+           where: str = "the profile") -> Decision:
+    """Raises CraneError (exit 1) when the sandbox is required and cannot run."""
+    if flag is False:
+        return Decision(False, "off", "--no-sandbox", None)
+    mode, source = (settings.mode, "profile") if settings is not None else ("auto", "default")
+    if flag is True:
+        mode, source = "required", "--sandbox"
+    if mode == "off":
+        return Decision(False, "off", f"[sandbox] mode = \"off\" in {where}", None)
+    found = availability(environ)
+    if not found.ok and mode == "required":
+        asked = "--sandbox" if source == "--sandbox" else f"[sandbox] mode = \"required\" in {where}"
+        raise CraneError(f"crane sandbox required ({asked}) but not available: {found.reason}",
+                         "install bubblewrap (bash scripts/install-system-deps.sh), or launch without it, "
+                         "loudly, with --no-sandbox")
+    return Decision(found.ok, mode, source, found)
+
+
+def layout_for(decision: Decision, profile: Profile, environ: Mapping[str, str], *, agent: str = "",
+               visible: Sequence[str] = (), cwd: str | None = None, create: bool = True) -> Layout:
+    from crane.sandbox.gather import gather
+
+    assert decision.availability is not None and decision.availability.bwrap is not None
+    return gather(environ=environ, project=cwd or os.getcwd(), bwrap=decision.availability.bwrap,
+                  profile=profile, settings=profile.sandbox, agent=agent, visible=visible,
+                  guard_socket_dir=environ.get("CRANE_GUARD_SOCKET_DIR") or None, create=create)
+
+
+def prepare(flag: bool | None, profile: Profile, env: Mapping[str, str], argv: Sequence[str], say: Say) -> \
+        Starter | None:
+    """For `crane launch`: a function that starts argv in the sandbox, or None (warned) without one."""
+    decision = decide(flag, profile.sandbox, env, profile.path)
+    if not decision.use:
+        say(decision.warning or "WARNING: crane sandbox off")
+        return None
+    from crane.paths import state_path
+    from crane.sandbox import process
+
+    session_dir = os.path.join(state_path(), "sessions", env.get("CRANE_RUN_ID", ""))
+    layout = layout_for(decision, profile, env, agent=os.path.basename(argv[0]),
+                        visible=[session_dir] if os.path.isdir(session_dir) else [])
+    for note in layout.notes:
+        say(f"WARNING: crane sandbox: {note}")
+    hidden = sum(1 for s in layout.plan.hidden if s.kind != "missing")
+    say(f"crane: sandbox on (bubblewrap): {hidden} paths hidden, {len(layout.usable)} credentials usable "
+        "(crane preflight lists them)")
+
+    def start(command: Sequence[str], child_env: Mapping[str, str]) -> SandboxedProcess:
+        return process.start(layout.plan, command, child_env)
+
+    return start
+
+
+def describe(decision: Decision, layout: Layout | None) -> dict[str, object]:
+    """What preflight shows (text and JSON): state, and what is hidden, usable and exposed."""
+    out: dict[str, object] = {"active": decision.use, "mode": decision.mode, "source": decision.source,
+                              "backend": "bubblewrap" if decision.use else None,
+                              "reason": None if decision.use else (decision.warning or "")}
+    if layout is not None:
+        out.update({
+            "hidden": [{"path": s.path, "what": s.why} for s in layout.plan.hidden if s.kind != "missing"],
+            "absent": [{"path": s.path, "what": s.why} for s in layout.hidden_missing],
+            "usable": [{"path": s.path, "what": s.why} for s in layout.usable],
+            "exposed": list(layout.exposed),
+            "read_only": [s.path for s in (*layout.plan.readonly, *layout.plan.visible) if s.kind != "missing"],
+            "writable": [layout.plan.project, *(s.path for s in layout.plan.writable if s.kind != "missing")],
+            "notes": list(layout.notes),
+        })
+    return out
