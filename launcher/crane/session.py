@@ -73,7 +73,9 @@ def launch(request: LaunchRequest, environ: Mapping[str, str] | None = None, say
         argv = prepare_agent(argv, child.env, res, guard=request.guard, dry_run=request.dry_run, say=say)
         from crane.sandbox.session import prepare as prepare_sandbox
 
-        start = prepare_sandbox(request.sandbox, res.profile, child.env, argv, say)
+        # Claude Code's guard hook runs inside the sandbox until the guard supervisor holds the state.
+        hook_inside = request.guard and os.path.basename(argv[0]) == "claude"
+        start = prepare_sandbox(request.sandbox, res.profile, child.env, argv, say, hook_inside=hook_inside)
         say(summary(res))
         if start is not None:  # crane stays as the parent: it forwards signals into the sandbox
             return run_subprocess(argv, child.env, start)

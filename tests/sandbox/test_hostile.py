@@ -143,13 +143,13 @@ def test_hostile_agent_gets_nothing_and_the_guard_still_holds(
     with open(f"/proc/{outside.pid}/stat", encoding="ascii") as fh:
         assert fh.read().split(")")[1].split()[0] != "T"  # not stopped
 
-    # Until the guard supervisor holds the run state outside, the hook inside keeps it in a private
-    # scratch dir the agent can corrupt: the hook then fails closed (blocks, exit 2) instead of
-    # giving its reasoned answer. Either way nothing runs.
+    # Until the guard supervisor answers from outside, this hand-run in-process hook finds crane's
+    # state dir hidden (the stub is not Claude Code, so no hook was meant to run inside) and fails
+    # closed: exit 2, nothing on stdout. Either way nothing runs.
     hook_lines = {line.split(":")[0]: line for line in report.splitlines() if line.startswith("hook ")}
     for label in ("hook prod write", *(["hook staging write"] if dry_run else [])):
         line = hook_lines[label]
-        assert "rc=2" in line and "stdout=''" in line and ("NOT executed" in line or "was blocked" in line), line
+        assert "rc=2" in line and "stdout=''" in line and ("NOT executed" in line or "crane guard error" in line), line
 
 
 def test_control_without_the_sandbox_the_same_agent_gets_in(tmp_path: Path, guard_socket: Path,

@@ -180,12 +180,13 @@ def gather(
     agent: str = "",
     guard_socket_dir: str | None = None,
     visible: Sequence[str] = (),
-    hook_inside: bool = True,
+    hook_inside: bool = False,
     info_fd: int | None = None,
     create: bool = True,
 ) -> Layout:
-    """The plan for one session. `hook_inside`: the guard hook runs inside the sandbox (no
-    supervisor yet), so crane's state dir is an empty private scratch dir rather than read-only.
+    """The plan for one session. `hook_inside`: the guard hook itself runs inside the sandbox
+    (Claude Code's in-process hook, before the guard supervisor): it must write the real run state
+    and audit log, so crane's state dir stays read-write, as it was without a sandbox (a note says so).
     `create`: make crane's own dirs, the agent's dir and .git/hooks first (a launch does; preflight
     does not), so the agent cannot create them, unhidden, from inside."""
     settings = settings or SandboxSettings()
@@ -195,13 +196,17 @@ def gather(
 
     for own in (state_path(), cache_path(), config_path()) if create else ():
         os.makedirs(own, mode=0o700, exist_ok=True)  # missing, it could be created from inside
+    state = _spot(state_path(), "crane's state (run state, audit log)")
     crane_dirs = [
-        _spot(state_path(), "crane's state (run state, audit log)", scratch=hook_inside),
+        *([] if hook_inside else [state]),
         # Private scratch: the config module re-caches parsed TOML there, inside the session only.
         _spot(cache_path(), "crane's cache (parsed TOML, offline copies)", scratch=True),
         _spot(config_path(), "crane's configuration and profiles"),
     ]
     keyring, notes = keyring_spots(environ, home)
+    if hook_inside:
+        notes.append(f"crane's state dir {state.path} stays writable from inside: the guard hook runs inside "
+                     "the sandbox and writes the run state and audit log there")
     dotenvs = []
     if profile is not None and profile.dotenv is not None:
         # Both environments' files: the other's must never be read; the session's own is hidden
@@ -248,6 +253,8 @@ def gather(
         os.makedirs(os.path.join(home, f".{agent}"), exist_ok=True)  # under a read-only home it could not be made
     git_writable, hooks = git_spots(project, create=create)
     writable = [_spot(p, "agent config and cache") for p in dict.fromkeys(writable_paths)] + git_writable
+    if hook_inside:
+        writable.append(state)
     hidden = [*crane_dirs, *keyring, *dotenvs, *stores, *extra]
     visible_spots = ([_spot(profile.path, "the profile")] if profile else []) + [
         _spot(p, "session file") for p in visible]

@@ -66,18 +66,21 @@ def decide(flag: bool | None, settings: SandboxSettings | None, environ: Mapping
 
 
 def layout_for(decision: Decision, profile: Profile, environ: Mapping[str, str], *, agent: str = "",
-               visible: Sequence[str] = (), cwd: str | None = None, create: bool = True) -> Layout:
+               visible: Sequence[str] = (), cwd: str | None = None, create: bool = True,
+               hook_inside: bool = False) -> Layout:
     from crane.sandbox.gather import gather
 
     assert decision.availability is not None and decision.availability.bwrap is not None
     return gather(environ=environ, project=cwd or os.getcwd(), bwrap=decision.availability.bwrap,
                   profile=profile, settings=profile.sandbox, agent=agent, visible=visible,
-                  guard_socket_dir=environ.get("CRANE_GUARD_SOCKET_DIR") or None, create=create)
+                  guard_socket_dir=environ.get("CRANE_GUARD_SOCKET_DIR") or None, create=create,
+                  hook_inside=hook_inside)
 
 
-def prepare(flag: bool | None, profile: Profile, env: Mapping[str, str], argv: Sequence[str], say: Say) -> \
-        Starter | None:
-    """For `crane launch`: a function that starts argv in the sandbox, or None (warned) without one."""
+def prepare(flag: bool | None, profile: Profile, env: Mapping[str, str], argv: Sequence[str], say: Say, *,
+            hook_inside: bool = False) -> Starter | None:
+    """For `crane launch`: a function that starts argv in the sandbox, or None (warned) without one.
+    `hook_inside`: the guard hook runs inside the sandbox (see gather)."""
     decision = decide(flag, profile.sandbox, env, profile.path)
     if not decision.use:
         say(decision.warning or "WARNING: crane sandbox off")
@@ -87,7 +90,7 @@ def prepare(flag: bool | None, profile: Profile, env: Mapping[str, str], argv: S
 
     session_dir = os.path.join(state_path(), "sessions", env.get("CRANE_RUN_ID", ""))
     layout = layout_for(decision, profile, env, agent=os.path.basename(argv[0]),
-                        visible=[session_dir] if os.path.isdir(session_dir) else [])
+                        visible=[session_dir] if os.path.isdir(session_dir) else [], hook_inside=hook_inside)
     for note in layout.notes:
         say(f"WARNING: crane sandbox: {note}")
     hidden = sum(1 for s in layout.plan.hidden if s.kind != "missing")
