@@ -201,3 +201,18 @@ def test_auto_without_bubblewrap_warns_loudly_and_runs(project: Path, tmp_path: 
     r = run_crane(*launch_args(project), str(agent), cwd=project, env={"CRANE_BWRAP": str(tmp_path / "missing")})
     assert r.rc == 0 and (project / "ran").exists()
     assert "WARNING: crane sandbox NOT AVAILABLE" in r.err and "audit log" in r.err
+
+
+def test_sigkill_of_crane_leaves_no_orphans(project: Path) -> None:
+    """crane killed outright: bubblewrap, the agent and the agent's children all go with it."""
+    bwrap_or_skip()
+    agent = stub(project, TRAP_TERM, name=f"agent-kill-{os.getpid()}.sh")
+    proc = start(project, agent)
+    wait_for(project / "ready")
+    assert marked(agent.name)  # bwrap (its argv names the agent), the agent and its child
+    proc.kill()
+    proc.communicate(timeout=WAIT)
+    deadline = time.monotonic() + WAIT  # the kernel's parent-death signal is immediate; this only bounds a failure
+    while marked(agent.name) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marked(agent.name) == []
