@@ -121,3 +121,13 @@ def test_decide_modes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with pytest.raises(CraneError, match="--sandbox"):
         decide(True, None, os.environ)
     assert decide(None, SandboxSettings(mode="off"), os.environ, "/p/a.toml").warning is not None
+
+
+def test_session_files_from_the_agents_command_line(tmp_path: Path) -> None:
+    from crane.sandbox.session import session_files
+
+    settings = tmp_path / "claude-settings.json"
+    settings.write_text("{}", encoding="utf-8")
+    assert session_files(["/bin/claude", "--settings", str(settings), "-p", "x"]) == [str(settings)]
+    assert session_files(["/bin/claude", "--settings", "{\"inline\": 1}"]) == []  # inline JSON: nothing to bind
+    assert session_files(["/bin/claude", "--settings"]) == []

@@ -85,12 +85,10 @@ def prepare(flag: bool | None, profile: Profile, env: Mapping[str, str], argv: S
     if not decision.use:
         say(decision.warning or "WARNING: crane sandbox off")
         return None
-    from crane.paths import state_path
     from crane.sandbox import process
 
-    session_dir = os.path.join(state_path(), "sessions", env.get("CRANE_RUN_ID", ""))
-    layout = layout_for(decision, profile, env, agent=os.path.basename(argv[0]),
-                        visible=[session_dir] if os.path.isdir(session_dir) else [], hook_inside=hook_inside)
+    layout = layout_for(decision, profile, env, agent=os.path.basename(argv[0]), visible=session_files(argv),
+                        hook_inside=hook_inside)
     for note in layout.notes:
         say(f"WARNING: crane sandbox: {note}")
     hidden = sum(1 for s in layout.plan.hidden if s.kind != "missing")
@@ -101,6 +99,12 @@ def prepare(flag: bool | None, profile: Profile, env: Mapping[str, str], argv: S
         return process.start(layout.plan, command, child_env)
 
     return start
+
+
+def session_files(argv: Sequence[str]) -> list[str]:
+    """Files crane made for this session and handed to the agent on its command line (Claude Code's
+    `--settings <file>`, written under crane's hidden state dir): visible, read-only."""
+    return [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--settings" and os.path.isfile(argv[i + 1])]
 
 
 def describe(decision: Decision, layout: Layout | None) -> dict[str, object]:
