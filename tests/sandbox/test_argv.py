@@ -163,10 +163,11 @@ def test_without_terminal_signals_bwrap_runs_bare() -> None:
     assert argv[argv.index("--", argv.index("--chdir")) + 1:] == CMD
 
 
-def test_info_fd_is_passed() -> None:
-    argv = build_argv(plan(info_fd=7), CMD)
-    assert argv[argv.index("--info-fd") + 1] == "7"
-    assert "--info-fd" not in build_argv(plan(), CMD)
+def test_info_and_seccomp_fds_are_passed() -> None:
+    argv = build_argv(plan(info_fd=7, seccomp_fd=8), CMD)
+    assert argv[argv.index("--info-fd") + 1] == "7" and argv[argv.index("--seccomp") + 1] == "8"
+    bare = build_argv(plan(), CMD)
+    assert "--info-fd" not in bare and "--seccomp" not in bare
 
 
 def test_file_and_dir_hides() -> None:

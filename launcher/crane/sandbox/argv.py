@@ -15,7 +15,8 @@ Mounts are applied in order, later ones on top of earlier ones, so the order bel
 Within a group, parents come before children so a child's mount is never covered.
 `--unshare-pid` puts the agent in its own PID namespace (nothing outside can be seen or
 signalled); `--die-with-parent` ends the sandbox with its launcher; `--cap-drop ALL` matters when
-crane runs as root: a root agent keeping CAP_SYS_ADMIN could unmount the hiding mounts.
+crane runs as root: a root agent keeping CAP_SYS_ADMIN could unmount the hiding mounts;
+`--seccomp` (when process.py supplies the filter) stops the agent typing into the terminal.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ def build_argv(plan: SandboxPlan, command: Sequence[str]) -> list[str]:
              "--setenv", "CRANE_SANDBOX", "bwrap", "--chdir", plan.project]
     if plan.info_fd is not None:
         args += ["--info-fd", str(plan.info_fd)]
+    if plan.seccomp_fd is not None:
+        args += ["--seccomp", str(plan.seccomp_fd)]
     args.append("--")
     if plan.terminal_signals:
         args += [plan.env_tool, f"--default-signal={','.join(plan.terminal_signals)}", "--"]

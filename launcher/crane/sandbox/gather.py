@@ -261,7 +261,9 @@ def gather(
     if guard_socket_dir:
         visible_spots.append(_spot(guard_socket_dir, "the guard's socket directory"))
 
-    if _tiocsti_enabled():
+    from crane.sandbox.seccomp import supported
+
+    if _tiocsti_enabled() and not supported():  # elsewhere a seccomp filter blocks it (seccomp.py)
         notes.append("this kernel lets a program push keystrokes into its terminal (dev.tty.legacy_tiocsti=1): "
                      "a sandboxed agent could type into your shell after it exits; "
                      "set sysctl dev.tty.legacy_tiocsti=0")

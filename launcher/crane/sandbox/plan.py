@@ -37,3 +37,5 @@ class SandboxPlan:
     terminal_signals: tuple[str, ...] = ("INT", "QUIT")
     env_tool: str = "/usr/bin/env"  # coreutils env (>= 8.31: --ignore-signal / --default-signal)
     info_fd: int | None = None  # bubblewrap writes {"child-pid": ...} here (see process.py)
+    block_terminal_injection: bool = True  # a seccomp filter against TIOCSTI/TIOCLINUX (seccomp.py)
+    seccomp_fd: int | None = None  # where process.py put that filter for bubblewrap

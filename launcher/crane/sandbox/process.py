@@ -25,7 +25,7 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from crane.sandbox.argv import build_argv
 from crane.sandbox.plan import SandboxPlan
@@ -98,15 +98,31 @@ class SandboxedProcess:
         return self.popen.wait(timeout)
 
 
-def start(plan: SandboxPlan, command: Sequence[str], env: Mapping[str, str]) -> SandboxedProcess:
-    """Start `command` in the sandbox; returns once the agent runs (or bwrap has failed)."""
+def _seccomp_fd(plan: SandboxPlan) -> int | None:
+    from crane.sandbox import seccomp
+
+    if not plan.block_terminal_injection or not seccomp.supported():
+        return None
+    fd = os.memfd_create("crane-seccomp")
+    os.write(fd, seccomp.tiocsti_filter())
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def start(plan: SandboxPlan, command: Sequence[str], env: Mapping[str, str],
+          preexec_fn: Callable[[], None] | None = None) -> SandboxedProcess:
+    """Start `command` in the sandbox; returns once the agent runs (or bwrap has failed).
+    `preexec_fn` runs in bwrap's process before exec (e.g. a parent-death signal)."""
     read_fd, write_fd = os.pipe()
+    filter_fd = _seccomp_fd(plan)
+    fds = (write_fd,) if filter_fd is None else (write_fd, filter_fd)
     try:
-        argv = build_argv(dataclasses.replace(plan, info_fd=write_fd), command)
-        popen = subprocess.Popen(argv, env=dict(env), pass_fds=(write_fd,))
+        argv = build_argv(dataclasses.replace(plan, info_fd=write_fd, seccomp_fd=filter_fd), command)
+        popen = subprocess.Popen(argv, env=dict(env), pass_fds=fds, preexec_fn=preexec_fn)  # noqa: PLW1509
     except BaseException:
         os.close(read_fd)
         raise
     finally:
-        os.close(write_fd)
+        for fd in fds:
+            os.close(fd)
     return SandboxedProcess(popen, read_fd)
