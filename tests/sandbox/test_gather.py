@@ -131,3 +131,12 @@ def test_session_files_from_the_agents_command_line(tmp_path: Path) -> None:
     assert session_files(["/bin/claude", "--settings", str(settings), "-p", "x"]) == [str(settings)]
     assert session_files(["/bin/claude", "--settings", "{\"inline\": 1}"]) == []  # inline JSON: nothing to bind
     assert session_files(["/bin/claude", "--settings"]) == []
+
+
+def test_a_project_that_holds_the_home_directory_is_noted(tmp_path: Path) -> None:
+    home = os.environ["HOME"]
+    for project in (home, "/"):
+        layout = gather(environ=os.environ, project=project, bwrap="bwrap", create=False)
+        assert any("all of it is writable" in n for n in layout.notes), project
+    inside = gather(environ=os.environ, project=str(tmp_path), bwrap="bwrap", create=False)
+    assert not any("all of it is writable" in n for n in inside.notes)

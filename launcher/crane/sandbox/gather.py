@@ -261,6 +261,9 @@ def gather(
     if guard_socket_dir:
         visible_spots.append(_spot(guard_socket_dir, "the guard's socket directory"))
 
+    if project == "/" or project == home or _under(home, project):
+        notes.append(f"the project directory is {project}: all of it is writable from inside (except what is "
+                     "hidden or read-only); start crane in the project's own directory")
     from crane.sandbox.seccomp import supported
 
     if _tiocsti_enabled() and not supported():  # elsewhere a seccomp filter blocks it (seccomp.py)
