@@ -40,23 +40,38 @@ def run_timed(argv: Sequence[str], *, env: Mapping[str, str] | None, timeout: fl
     return elapsed, "timeout" if killed.is_set() else proc.returncode, stdout or b"", stderr or b""
 
 
-def time_command(argv: Sequence[str], *, runs: int, env: Mapping[str, str] | None = None,
-                 stdin: bytes | None = None, warmup: int = 2, timeout: float = 60.0) -> float:
-    """Median wall time in milliseconds of running `argv` to completion (output discarded)."""
-    samples = []
-    for i in range(warmup + runs):
-        ms, _, _, _ = run_timed(argv, env=env, timeout=timeout, stdin=stdin)
-        if i >= warmup:
-            samples.append(ms)
-    return statistics.median(samples)
+class Case:
+    """One command to time among others: its argv, environment and stdin."""
+
+    def __init__(self, name: str, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
+                 stdin: bytes | None = None, cwd: str | os.PathLike[str] | None = None) -> None:
+        self.name = name
+        self.argv = list(argv)
+        self.env = env
+        self.stdin = stdin
+        self.cwd = cwd
+        self.samples: list[float] = []
+        self.codes: list[int | str] = []
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    def quantile(self, q: float) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def table(rows: Sequence[tuple[str, float]], baseline: float) -> str:
-    width = max(len(name) for name, _ in rows)
-    lines = [f"{'case':<{width}}  {'median ms':>10}  {'x baseline':>10}"]
-    for name, ms in rows:
-        lines.append(f"{name:<{width}}  {ms:>10.1f}  {ms / baseline:>10.2f}")
-    return "\n".join(lines)
+def time_interleaved(cases: Sequence[Case], *, runs: int, warmup: int = 2, timeout: float = 60.0) -> None:
+    """Fill each case's samples: every round runs every case once, in an order rotated by one each
+    round, so a burst of machine noise hits all cases alike instead of the one running then."""
+    for round_no in range(warmup + runs):
+        shift = round_no % len(cases)
+        for case in [*cases[shift:], *cases[:shift]]:
+            ms, code, _, _ = run_timed(case.argv, env=case.env, timeout=timeout, stdin=case.stdin, cwd=case.cwd)
+            if round_no >= warmup:
+                case.samples.append(ms)
+                case.codes.append(code)
 
 
 def runs_from_env(default: int) -> int:

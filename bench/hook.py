@@ -3,27 +3,32 @@
     python bench/hook.py               # BENCH_RUNS=30 by default
 
 Claude Code runs the hook before EVERY tool call, so its start-up is paid on every step an agent
-takes. This script times the hook as the client runs it: a fresh `<python> -I -c HOOK_CODE`
-per call (the interpreter flags of `crane.guard.run.install.hook_command()`, without the `sh -c`
+takes. Under `crane launch` the hook is the thin client (crane.guard.run.client) talking to the
+session's warm guard supervisor; this script starts a supervisor as `crane launch` does
+(crane.monitor.start_supervisor) and times a fresh `<python> -I -c CLIENT_CODE --agent claude
+--socket ... --pid ...` per call (the flags of `install.hook_command()`, without the `sh -c`
 wrapper) reading a PreToolUse JSON on stdin, plus one row through the real `sh -c
-<hook_command()>` to show the wrapper's cost. Every row, the baselines included, gets the same
-kind of stdin and runs in the same interleaved rounds (each round runs every case once, in a
-rotated order), so machine noise hits all rows alike. Medians; p25/p75 show the spread.
+<hook_command()>` to show the wrapper's cost, and rows for the in-process path (the same client
+without a socket: a hand-installed hook, which parses rules and profile itself every call). Every
+row, the baselines included, gets the same kind of stdin and runs in the same interleaved rounds
+(each round runs every case once, in a rotated order), so machine noise hits all rows alike.
+Medians; p25/p75 show the spread.
 
 Session: CRANE_ENV=dev (staging), a fixed CRANE_RUN_ID, a temporary CRANE_STATE_DIR and TMPDIR,
 and CRANE_PROFILE pointing at a small profile with production URLs, as `crane launch` sets it.
 
-Targets (issue): everyday commands at most 2.0x bare `python -c pass`; writes that need the full
-parse at most 3.5x. Then:
-- where the time goes: the hook's steps as cumulative `python -I -c` stages (import, config,
-  classify a prefiltered read, classify a parsed command, sqlite state), wall time of each step;
-- `-X importtime` for one everyday and one write command (top 8 modules by cumulative import
-  time, median of 5 runs, with the module that imported each);
-- concurrency: 100 hook processes at once on one run id in dry-run mode (CRANE_DRY_RUN=1), a mix
-  of writes, every answer checked (exit 2, "NOT executed", no guard error), alerts counted;
-  once with the default deadline and once with CRANE_GUARD_DEADLINE=7 (the maximum).
+Targets (issue 7): through the supervisor, everyday commands at most 1.3x bare `python -c pass`;
+writes that need the full parse at most 1.6x. Then:
+- where the in-process hook's time goes: its steps as cumulative `python -I -c` stages (import,
+  config, classify a prefiltered read, classify a parsed command, sqlite state);
+- `-X importtime` of the client for one everyday and one write command (top 8 modules by
+  cumulative import time, median of 5 runs, with the module that imported each);
+- concurrency: 100 client processes at once against one supervisor in a dry run
+  (CRANE_DRY_RUN=1), a mix of writes, every answer checked (exit 2, "NOT executed", no guard
+  error), deadline denials and alerts counted; once with the default deadline and once with
+  CRANE_GUARD_DEADLINE=7 (the maximum).
 
-The report always ends with exit 0, except when crane's hook cannot be imported at all (exit 1).
+The report always ends with exit 0, except when crane cannot be imported at all (exit 1).
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from pathlib import Path
 from _timing import run_timed, runs_from_env
 
 # The exact code the installed hook command runs (crane.guard.run.install.HOOK_CODE).
-HOOK_CODE = "from crane.guard.run.hook import main; main()"
+HOOK_CODE = "from crane.guard.run.client import main; main()"
 
 TIMEOUT = 30.0  # seconds, for any single hook process (the hook's own deadline is 3 s)
 WARMUP_ROUNDS = 2
@@ -68,8 +73,8 @@ CONCURRENT_WRITES = (
     "bash -c 'cd app && npx wrangler deploy'",
     "curl -X POST https://api.bench.example/items/{i}",
 )
-EVERYDAY_TARGET = 2.0
-WRITE_TARGET = 3.5
+EVERYDAY_TARGET = 1.3
+WRITE_TARGET = 1.6
 
 PROFILE = """\
 name = "Bench Venture"
@@ -253,11 +258,11 @@ def parse_importtime(stderr: str) -> list[ImportRow]:
     return rows
 
 
-def importtime_report(label: str, python: str, stdin: bytes, env: Mapping[str, str], cwd: Path) -> None:
+def importtime_report(label: str, hook: Sequence[str], stdin: bytes, env: Mapping[str, str], cwd: Path) -> None:
     runs: list[list[ImportRow]] = []
     for _ in range(IMPORTTIME_REPEATS):
         try:
-            proc = subprocess.run([python, "-X", "importtime", "-I", "-c", HOOK_CODE], input=stdin,
+            proc = subprocess.run([hook[0], "-X", "importtime", *hook[1:]], input=stdin,
                                   env=dict(env), cwd=cwd, capture_output=True, timeout=TIMEOUT, check=False)
         except subprocess.TimeoutExpired:
             continue
@@ -289,8 +294,9 @@ def importtime_report(label: str, python: str, stdin: bytes, env: Mapping[str, s
 # Concurrency
 
 
-def concurrency_report(argv: Sequence[str], env: Mapping[str, str], workdir: Path, tmp: Path,
-                       deadline: str | None) -> None:
+def concurrency_report(python: str, env: Mapping[str, str], workdir: Path, tmp: Path, deadline: str | None) -> None:
+    from crane.monitor import start_supervisor
+
     label = f"CRANE_GUARD_DEADLINE={deadline}" if deadline else "default deadline (3 s)"
     tag = deadline or "default"
     state = tmp / f"state-concurrent-{tag}"
@@ -300,6 +306,23 @@ def concurrency_report(argv: Sequence[str], env: Mapping[str, str], workdir: Pat
                    TMPDIR=str(alerts_tmp))
     if deadline:
         run_env["CRANE_GUARD_DEADLINE"] = deadline
+    supervisor = start_supervisor(run_env)
+    try:
+        run_env.update(supervisor.env_vars())
+        argv = client_argv(python, supervisor.socket_path, supervisor.pid)
+        _concurrent_batch(argv, run_env, workdir, state, alerts_tmp, label)
+        drops = len(os.listdir(supervisor.drop_dir))
+    finally:
+        supervisor.stop()
+    print(f"  client alerts     {drops} dropped by clients (filed into the alerts log when the session ends)")
+
+
+def client_argv(python: str, socket_path: str, pid: int) -> list[str]:
+    return [python, "-I", "-c", HOOK_CODE, "--agent", "claude", "--socket", socket_path, "--pid", str(pid)]
+
+
+def _concurrent_batch(argv: Sequence[str], run_env: Mapping[str, str], workdir: Path, state: Path, alerts_tmp: Path,
+                      label: str) -> None:
     commands = [CONCURRENT_WRITES[i % len(CONCURRENT_WRITES)].format(i=i) for i in range(CONCURRENCY)]
 
     def one(command: str) -> tuple[float, int | str, bytes, bytes]:
@@ -322,8 +345,8 @@ def concurrency_report(argv: Sequence[str], env: Mapping[str, str], workdir: Pat
             continue
         if code == 2 and decided and guard_error:
             kind = "decision written, THEN the deadline watchdog fired (both on stderr)"
-        elif code == 2 and guard_error and "deadline" in text:
-            kind = "no decision within the deadline (blocked by the watchdog)"
+        elif code == 2 and guard_error and ("deadline" in text or "no answer" in text):
+            kind = "DEADLINE DENIAL: no decision within the deadline (blocked)"
         elif code == 2 and guard_error:
             kind = "other guard error (blocked)"
         else:
@@ -331,13 +354,14 @@ def concurrency_report(argv: Sequence[str], env: Mapping[str, str], workdir: Pat
         problems[kind] += 1
         examples.setdefault(kind, f"{command!r}: " + " | ".join(text.strip().splitlines())[:300])
     audit = _jsonl(state / "audit.jsonl")
-    alerts = _jsonl(state / "alerts.jsonl") + _jsonl(alerts_tmp / f"crane-alerts-{os.getuid()}.jsonl")
+    alerts = _jsonl(state / "alerts.jsonl") + _jsonl(alerts_tmp / f"crane-{os.getuid()}" / "alerts.jsonl")
     decisions = Counter(str(r.get("decision")) for r in audit)
     sticky_set = sum(1 for r in audit if r.get("sticky_set"))
     consistent = not problems and len(audit) == CONCURRENCY and sticky_set == 1 and not alerts
 
-    print(f"\nconcurrency, {label}: {CONCURRENCY} hook processes started at once, one run id, CRANE_DRY_RUN=1, "
-          f"{len(CONCURRENT_WRITES)} kinds of external write")
+    deadline_denials = sum(n for k, n in problems.items() if k.startswith("DEADLINE"))
+    print(f"\nconcurrency, {label}: {CONCURRENCY} client processes started at once against one supervisor, "
+          f"one run id, CRANE_DRY_RUN=1, {len(CONCURRENT_WRITES)} kinds of external write")
     print(f"  batch wall time   {wall:.0f} ms")
     print(f"  per process       p50 {quantile(per_process, 0.5):.0f} ms, p95 {quantile(per_process, 0.95):.0f} ms, "
           f"max {max(per_process):.0f} ms")
@@ -346,6 +370,7 @@ def concurrency_report(argv: Sequence[str], env: Mapping[str, str], workdir: Pat
           f"process(es), expected 1")
     kinds = f" {dict(Counter(str(a.get('kind')) for a in alerts))}" if alerts else ""
     print(f"  alerts            {len(alerts)}{kinds}")
+    print(f"  deadline denials  {deadline_denials} (target 0)")
     print(f"  consistent        {'YES: all 100 denied, exit 2, NOT executed' if consistent else 'NO'}")
     for kind, count in problems.most_common():
         print(f"    {count:3d} x {kind}")
@@ -404,46 +429,58 @@ def main() -> int:
             return 1
 
         from crane.guard.run.install import hook_command
+        from crane.monitor import start_supervisor
 
-        hook = [python, "-I", "-c", HOOK_CODE]
-        harmless = payload("git status", workdir)
-        cases = [
-            Case("python -c pass (baseline)", [python, "-c", "pass"], harmless, "baseline"),
-            Case("python -I -c pass", [python, "-I", "-c", "pass"], harmless, "baseline"),
-        ]
-        cases += [Case(f"hook: {c}", hook, payload(c, workdir), "everyday") for c in EVERYDAY]
-        cases += [Case(f"hook: {c}", hook, payload(c, workdir), "write") for c in WRITES]
-        cases.append(Case("sh -c hook_command(): git status", ["sh", "-c", hook_command(python)], harmless, "wrapper"))
+        supervisor = start_supervisor(env)
+        try:
+            env = dict(env)
+            hook = client_argv(python, supervisor.socket_path, supervisor.pid)
+            in_process = [python, "-I", "-c", HOOK_CODE, "--agent", "claude"]
+            harmless = payload("git status", workdir)
+            cases = [
+                Case("python -c pass (baseline)", [python, "-c", "pass"], harmless, "baseline"),
+                Case("python -I -c pass", [python, "-I", "-c", "pass"], harmless, "baseline"),
+            ]
+            cases += [Case(f"client: {c}", hook, payload(c, workdir), "everyday") for c in EVERYDAY]
+            cases += [Case(f"client: {c}", hook, payload(c, workdir), "write") for c in WRITES]
+            cases.append(Case("in-process (hand install): git status", in_process, harmless, "inprocess"))
+            cases.append(Case(f"in-process (hand install): {WRITES[0]}", in_process, payload(WRITES[0], workdir),
+                              "inprocess"))
+            cases.append(Case("sh -c hook_command(): git status",
+                              ["sh", "-c", hook_command(python, socket=supervisor.socket_path, pid=supervisor.pid)],
+                              harmless, "wrapper"))
 
-        print(f"guard hook, medians of {runs} interleaved rounds (+{WARMUP_ROUNDS} warm-up), "
-              f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; CRANE_ENV=dev, CRANE_PROFILE set")
-        sample_interleaved(cases, runs, env, workdir)
-        base = statistics.median(cases[0].samples)
-        print_table(cases, base)
-        broken = [c for c in cases if c.error]
-        if broken:
-            print(f"WARNING: the guard itself failed on {len(broken)} row(s), e.g. {broken[0].error}")
+            print(f"guard hook, medians of {runs} interleaved rounds (+{WARMUP_ROUNDS} warm-up), "
+                  f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; CRANE_ENV=dev, CRANE_PROFILE set")
+            sample_interleaved(cases, runs, env, workdir)
+            base = statistics.median(cases[0].samples)
+            print_table(cases, base)
+            broken = [c for c in cases if c.error]
+            if broken:
+                print(f"WARNING: the guard itself failed on {len(broken)} row(s), e.g. {broken[0].error}")
 
-        for kind, limit, label in (("everyday", EVERYDAY_TARGET, "everyday commands"),
-                                   ("write", WRITE_TARGET, "writes needing the full parse")):
-            rows = [(c.name, statistics.median(c.samples) / base) for c in cases
-                    if c.kind == kind and c.samples and not c.error]
-            if not rows:
-                print(f"{label}: no row answered without a guard error; target not assessed")
-                continue
-            name, ratio = max(rows, key=lambda r: r[1])
-            print(f"{label}: worst {ratio:.2f}x bare python ({name}); target <= {limit:g}x: "
-                  f"{'PASS' if ratio <= limit else 'OVER'}")
-        direct = next(c for c in cases if c.name == "hook: git status")
-        wrapped = cases[-1]
-        print(f"sh wrapper costs {statistics.median(wrapped.samples) - statistics.median(direct.samples):+.1f} ms "
-              f"over the direct hook (git status)")
+            for kind, limit, label in (("everyday", EVERYDAY_TARGET, "everyday commands (client)"),
+                                       ("write", WRITE_TARGET, "writes needing the full parse (client)")):
+                rows = [(c.name, statistics.median(c.samples) / base) for c in cases
+                        if c.kind == kind and c.samples and not c.error]
+                if not rows:
+                    print(f"{label}: no row answered without a guard error; target not assessed")
+                    continue
+                name, ratio = max(rows, key=lambda r: r[1])
+                print(f"{label}: worst {ratio:.2f}x bare python ({name}); target <= {limit:g}x: "
+                      f"{'PASS' if ratio <= limit else 'OVER'}")
+            direct = next(c for c in cases if c.name == "client: git status")
+            wrapped = cases[-1]
+            print(f"sh wrapper costs {statistics.median(wrapped.samples) - statistics.median(direct.samples):+.1f} ms "
+                  f"over the direct client (git status)")
 
-        stages_report(python, max(10, runs // 2), env, workdir, harmless)
-        importtime_report("git status (everyday)", python, payload("git status", workdir), env, workdir)
-        importtime_report(f"{WRITES[0]} (write)", python, payload(WRITES[0], workdir), env, workdir)
+            stages_report(python, max(10, runs // 2), env, workdir, harmless)
+            importtime_report("client, git status (everyday)", hook, payload("git status", workdir), env, workdir)
+            importtime_report(f"client, {WRITES[0]} (write)", hook, payload(WRITES[0], workdir), env, workdir)
+        finally:
+            supervisor.stop()
         for deadline in (None, "7"):
-            concurrency_report(hook, env, workdir, tmp, deadline)
+            concurrency_report(python, env, workdir, tmp, deadline)
     return 0
 
 

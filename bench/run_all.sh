@@ -4,7 +4,7 @@
 #     bash bench/run_all.sh                    # interpreter: $PYTHON, else $CRANE_VENV/bin/python, else .venv
 #     PYTHON=/path/to/venv/bin/python bash bench/run_all.sh
 #
-# Run counts: STARTUP_RUNS, HOOK_RUNS, FETCH_RUNS (each script also reads BENCH_RUNS on its own).
+# Run counts: STARTUP_RUNS, HOOK_RUNS, FETCH_RUNS, STATE_RUNS, LAUNCH_RUNS (each script also reads BENCH_RUNS).
 # Every bench prints its targets as PASS/OVER; this script fails only if a bench cannot run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -35,4 +35,6 @@ echo "crane benches on $(uname -sm), $(nproc 2>/dev/null || echo '?') CPUs, $("$
 run startup "${STARTUP_RUNS:-80}"
 run hook "${HOOK_RUNS:-60}"
 run infisical_fetch "${FETCH_RUNS:-60}"
+run state "${STATE_RUNS:-10}"
+run launch "${LAUNCH_RUNS:-10}"
 exit "$status"

@@ -14,7 +14,7 @@
 
 set -eu
 
-version="${CRANE_CLAUDE_CODE_VERSION:-2.1.330}"
+version="${CRANE_CLAUDE_CODE_VERSION:-2.1.332}"
 package="@anthropic-ai/claude-code@${version}"
 cache_root="${CRANE_TEST_CACHE:-${HOME:?HOME is not set}/.cache/crane-test}"
 dir="${1:-${cache_root}/claude-code-${version}}"

@@ -46,6 +46,11 @@ else
     missing=1
 fi
 
+# A pinned client may need a newer Node than this machine has: say so, once per client.
+if command -v node >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+    python3 scripts/node_engines.py >&2 || true
+fi
+
 if [ "$missing" = 1 ] && [ -n "$ci" ] && [ "$ci" != "false" ]; then
     echo "CI=true: a missing system component is a failure" >&2
     exit 1

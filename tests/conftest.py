@@ -27,6 +27,10 @@ def fence(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    # Every hook a test starts (self-checks of preflight and launch included) gets the longest
+    # deadline the hook allows, so a loaded machine cannot turn an expected answer into a
+    # timeout; tests of the deadline itself set their own.
+    monkeypatch.setenv("CRANE_GUARD_DEADLINE", "7")
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,::1")

@@ -11,3 +11,4 @@ class Check:
     ok: bool
     detail: str
     informational: bool = False  # shown, but never fails the preflight
+    warning: bool = False  # passed, but in a state the user must notice (e.g. a fallback to production)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from crane.errors import CommandNotFound, NestedLaunchError, SecretsError
 from crane.secrets import validate_names
+from crane.secrets.loader_vars import refuse_loader_vars
 
 if TYPE_CHECKING:
     from crane.resolve import Resolution
@@ -89,7 +90,9 @@ def build_child_env(
     run_id: str | None = None,
 ) -> ChildEnv:
     check_nesting(parent, nested)
-    validate_names(secrets, f"venture {resolution.venture}, {resolution.environment_name}")
+    context = f"venture {resolution.venture}, {resolution.environment_name}"
+    validate_names(secrets, context)
+    refuse_loader_vars(secrets, resolution.profile.allow_loader_vars, context, resolution.profile.path)
     warnings: list[str] = []
     env = {k: v for k, v in parent.items() if k not in CREDENTIAL_VARS and k not in SESSION_VARS}
     if nested:
@@ -147,22 +150,34 @@ def exec_child(argv: Sequence[str], env: Mapping[str, str]) -> int:
 
 
 class Child(Protocol):
+    """What run_subprocess needs of a started child: a Popen, or a sandboxed agent (crane.sandbox.process)."""
+
     def send_signal(self, signum: int) -> None: ...
     def wait(self) -> int: ...
 
 
-def _popen(argv: Sequence[str], env: Mapping[str, str]) -> Child:
-    return subprocess.Popen(list(argv), env=dict(env))
+Start = Callable[[Sequence[str], Mapping[str, str], "Callable[[], None] | None"], Child]
 
 
-def run_subprocess(argv: Sequence[str], env: Mapping[str, str],
-                   start: Callable[[Sequence[str], Mapping[str, str]], Child] = _popen) -> int:
-    """Run the child and mirror it: forward SIGINT/SIGTERM, return its exact exit code.
-    `start` may put the child in the sandbox (crane.sandbox.process): signals then reach the agent."""
+def _popen(argv: Sequence[str], env: Mapping[str, str], preexec_fn: Callable[[], None] | None) -> Child:
+    return subprocess.Popen(list(argv), env=dict(env), preexec_fn=preexec_fn)  # noqa: PLW1509
+
+
+def run_subprocess(argv: Sequence[str], env: Mapping[str, str], *,
+                   preexec_fn: Callable[[], None] | None = None,
+                   on_start: Callable[[Child], None] | None = None,
+                   start: Start | None = None) -> int:
+    """Run the child and mirror it: forward SIGINT/SIGTERM/SIGHUP, return its exact exit code.
+
+    `preexec_fn` runs in the child before exec (monitor.py: a parent-death signal); `on_start`
+    right after the child started (monitor.py: watch the guard supervisor); `start` may put the
+    child in the sandbox (crane.sandbox.process), whose signals then go to the agent inside.
+    """
     # At a terminal, Ctrl-C already reaches the child through its process group; forwarding it
-    # too would deliver it twice, so crane only ignores it there. SIGTERM is always forwarded.
+    # too would deliver it twice, so crane only ignores it there. SIGTERM and SIGHUP are always
+    # forwarded.
     interactive = sys.stdin is not None and sys.stdin.isatty()
-    forwarded = (signal.SIGINT, signal.SIGTERM)
+    forwarded = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
     previous = {sig: signal.getsignal(sig) for sig in forwarded}
     proc: Child | None = None
     pending: list[int] = []  # arrived while the child was being started
@@ -181,13 +196,15 @@ def run_subprocess(argv: Sequence[str], env: Mapping[str, str],
         signal.signal(sig, forward)
     try:
         try:
-            proc = start(argv, env)
+            proc = (start or _popen)(argv, env, preexec_fn)
         except FileNotFoundError:
             raise CommandNotFound(f"command not found: {argv[0]}") from None
         except OSError as exc:  # not executable, a directory ...
             raise CommandNotFound(f"cannot execute {argv[0]}: {exc.strerror}") from None
         for signum in pending:
             proc.send_signal(signum)
+        if on_start is not None:
+            on_start(proc)
         code = proc.wait()
     finally:
         for sig, handler in previous.items():

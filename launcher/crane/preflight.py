@@ -31,17 +31,39 @@ class Report:
     def ok(self) -> bool:
         return all(c.ok or c.informational for c in self.checks)
 
+    @property
+    def status(self) -> str:
+        """`not_ready`, `ready_with_fallback`, `ready_with_warnings` or `ready` (stable, for JSON)."""
+        if not self.ok:
+            return "not_ready"
+        if self.resolution.fallback:
+            return "ready_with_fallback"
+        if any(c.warning for c in self.checks):
+            return "ready_with_warnings"
+        return "ready"
+
+    @property
+    def result(self) -> str:
+        """The verdict in words; a fallback is a warning state, never a plain `ready`."""
+        return {
+            "not_ready": "NOT ready (a check failed)",
+            "ready_with_fallback": "ready, with fallback: production secrets and API",
+            "ready_with_warnings": "ready, with warnings (see above)",
+            "ready": "ready",
+        }[self.status]
+
 
 def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
                   environ: Mapping[str, str] | None = None) -> Report:
     environ = os.environ if environ is None else environ
     res = resolve(req)  # usage/config errors propagate: they are exit 2, not a failed check
-    checks = [Check("profile", True, str(res.profile.path))]
+    from crane.guard.rules.config import parse_guard_table
+
+    parse_guard_table(res.profile.guard, str(res.profile.path))  # a broken [guard] is a config error too
+    checks = [Check("profile", True, f"valid ({res.profile.provider} secrets)")]
     notes = list(res.warnings)
-    env_detail = f"requested {res.requested_env} ({res.requested_from}), effective {res.effective_env}"
-    if res.fallback:
-        env_detail += f": {res.fallback}"
-    checks.append(Check("environment", True, env_detail))
+    env_check = len(checks)
+    checks.append(_environment_check(res))
 
     names: tuple[str, ...] | None = None
     facts: Mapping[str, object] = {}
@@ -58,7 +80,9 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
         checks.extend(result.checks)
         names = tuple(sorted(result.secrets))
         reserved = [n for n in names if is_reserved(n)]
-        detail = f"{len(names)} secrets from {res.secrets.describe()}"
+        if res.fallback:  # fell back at fetch time (e.g. the staging folder is missing)
+            checks[env_check] = _environment_check(res)
+        detail = f"{len(names)} fetched"  # the source is printed once, above the checks
         if reserved:
             detail += f"; not injected (reserved): {', '.join(reserved)}"
         checks.append(Check("secrets", True, detail))
@@ -75,8 +99,11 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
         checks.append(Check(f"agent {name}", path is not None, detail, informational=agent is None))
 
     if found.get("claude"):
-        checks.append(_guard_self_check(environ, informational=agent != "claude"))
+        session = {**environ, "CRANE_PROFILE": str(res.profile.path), "CRANE_VENTURE_CODE": res.venture}
+        checks.append(_guard_self_check(session, informational=agent != "claude"))
     checks.extend(_guard_checks(environ))
+    checks.extend(_directory_checks())
+    checks.extend(deploy_default_checks(os.getcwd(), res.profile.guard))
     sandbox_check, sandbox = _sandbox(res, environ)
     checks.append(sandbox_check)
     return Report(res, names, tuple(checks), tuple(notes), facts, sandbox)
@@ -91,28 +118,63 @@ def _sandbox(res: Resolution, environ: Mapping[str, str]) -> tuple[Check, dict[s
     except CraneError as exc:  # required, and not available here
         return Check("sandbox", False, exc.message), {"active": False, "mode": "required", "reason": exc.message}
     if not decision.use:
-        return (Check("sandbox", False, decision.warning or "off", informational=True),
-                describe(decision, None))
+        # Loud, not failing (the launch goes ahead): a warning, so the verdict says so.
+        return Check("sandbox", True, decision.warning or "off", warning=True), describe(decision, None)
     layout = layout_for(decision, res.profile, environ, create=False)
     hidden = sum(1 for s in layout.plan.hidden if s.kind != "missing")
     detail = f"bubblewrap ({decision.mode}): {hidden} paths hidden, {len(layout.usable)} credentials usable"
     return Check("sandbox", True, detail), describe(decision, layout)
 
 
-def _guard_self_check(environ: Mapping[str, str], *, informational: bool) -> Check:
-    """What `crane launch claude` will verify before starting the agent."""
-    from crane.guard.run.install import hook_command, self_check
+def _environment_check(res: Resolution) -> Check:
+    """The environment in words: as requested, a fallback (a warning), or a junk request."""
+    effective = res.environment_name
+    if res.fallback:
+        return Check("environment", True, f"{effective}, although staging was requested: {res.fallback}",
+                     warning=True)
+    if res.requested_raw is not None and res.requested_from == "CRANE_ENV" and not _known(res.requested_raw):
+        return Check("environment", True, f"{effective}: CRANE_ENV {res.requested_raw!r} is not an environment "
+                     "name", warning=True)
+    return Check("environment", True, f"{effective}, as requested")
 
-    result = self_check(hook_command(), environ)
+
+def _known(raw: str) -> bool:
+    from crane.envname import normalize
+
+    return normalize(raw).known
+
+
+def _directory_checks() -> list[Check]:
+    # The state dir holds what the guard needs (session settings, run state, audit): a launch
+    # without it is refused, so it fails the preflight. The cache only speeds things up and keeps
+    # offline copies: shown, never failing.
+    from crane.dirs import directory, probe
+
+    checks = []
+    for kind, informational in (("state", False), ("cache", True)):
+        problem = probe(kind)
+        detail = directory(kind) if problem is None else f"{problem.message} (hint: {problem.hint})"
+        checks.append(Check(f"{kind} dir", problem is None, detail, informational=informational))
+    return checks
+
+
+def _guard_self_check(environ: Mapping[str, str], *, informational: bool) -> Check:
+    """What `crane launch claude` will verify before starting the agent (through a supervisor)."""
+    from crane.monitor import supervised_self_check
+
+    result = supervised_self_check(environ)
     if result.ok:
         return Check("guard", True, f"self-check passed: a production write from staging is denied "
                      f"({result.seconds:.2f} s)", informational)
     return Check("guard", False, "self-check FAILED: " + "; ".join(result.problems), informational)
 
 
+ALERT_COUNT_CAP = 1000
+
+
 def _guard_checks(environ: Mapping[str, str]) -> list[Check]:
     try:
-        from crane.guard.run.alerts import read_alerts
+        from crane.guard.run.alerts import count_alerts
         from crane.paths import user_state_dir
     except ImportError:  # the guard is optional for preflight's purposes
         return []
@@ -120,8 +182,28 @@ def _guard_checks(environ: Mapping[str, str]) -> list[Check]:
 
     since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=24)
     try:
-        count = len(read_alerts(user_state_dir(), since=since))
+        # Read from the end of the alert files, and at most ALERT_COUNT_CAP of them.
+        count = count_alerts(user_state_dir(), since, cap=ALERT_COUNT_CAP)
     except (OSError, ValueError) as exc:
         return [Check("guard alerts (24h)", False, f"cannot read alerts: {exc}", informational=True)]
-    detail = f"{count} hook failure alert(s) in the last 24 h" + (" (see: crane alerts)" if count else "")
+    shown = f"{count}+" if count >= ALERT_COUNT_CAP else str(count)
+    detail = f"{shown} hook failure alert(s) in the last 24 h" + (" (see: crane alerts)" if count else "")
     return [Check("guard alerts (24h)", count == 0, detail, informational=True)]
+
+
+def deploy_default_checks(cwd: str, guard: Mapping[str, object]) -> list[Check]:
+    """Where a bare `wrangler deploy` goes, per wrangler config of the project (a warning, unless
+    the profile's `[guard] require_safe_default = true` makes production-by-default a failure)."""
+    from crane.deploy_audit import UNSAFE, audit_project
+
+    envs = guard.get("production_envs")
+    production_envs = tuple(envs) if isinstance(envs, list) else ("production",)
+    required = guard.get("require_safe_default") is True
+    checks = []
+    for verdict in audit_project(cwd, production_envs):
+        detail = f"{os.path.relpath(verdict.config, cwd)}: {verdict.detail}"
+        if verdict.fix:
+            detail += f"; fix: {verdict.fix}"
+        safe = verdict.default != UNSAFE
+        checks.append(Check("deploy default", safe, detail, informational=not required))
+    return checks

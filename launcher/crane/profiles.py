@@ -86,7 +86,7 @@ class InfisicalConfig(Record):
 
 class Profile(Record):
     __slots__ = ("code", "path", "name", "urls", "provider", "required", "shared_keys", "staging_fallback",
-                 "dotenv", "infisical", "guard", "sandbox")
+                 "dotenv", "infisical", "guard", "smoke", "allow_loader_vars", "sandbox")
     code: str
     path: str  # absolute
     name: str
@@ -98,15 +98,19 @@ class Profile(Record):
     dotenv: DotenvConfig | None
     infisical: InfisicalConfig | None
     guard: Mapping[str, Any]  # validated by crane.guard.rules.config
+    smoke: tuple[Mapping[str, Any], ...]  # [[smoke]] tables, validated by crane.smoke
+    allow_loader_vars: tuple[str, ...]  # loader-changing secret names allowed anyway (secrets/loader_vars.py)
     sandbox: SandboxSettings | None  # None: no [sandbox] table (the defaults)
 
     def __init__(self, code: str, path: str, name: str, urls: Mapping[Env, Mapping[str, str]], provider: str,
                  required: tuple[str, ...], shared_keys: tuple[str, ...], staging_fallback: bool,
                  dotenv: DotenvConfig | None = None, infisical: InfisicalConfig | None = None,
-                 guard: Mapping[str, Any] | None = None, sandbox: SandboxSettings | None = None) -> None:
+                 guard: Mapping[str, Any] | None = None, smoke: tuple[Mapping[str, Any], ...] = (),
+                 allow_loader_vars: tuple[str, ...] = (), sandbox: SandboxSettings | None = None) -> None:
         self._set(code=code, path=path, name=name, urls=urls, provider=provider, required=required,
                   shared_keys=shared_keys, staging_fallback=staging_fallback, dotenv=dotenv, infisical=infisical,
-                  guard=guard if guard is not None else {}, sandbox=sandbox)
+                  guard=guard if guard is not None else {}, smoke=smoke, allow_loader_vars=allow_loader_vars,
+                  sandbox=sandbox)
 
     def staging_gaps(self) -> list[str]:
         """What this venture lacks to run in staging (empty when staging is available)."""
@@ -194,18 +198,21 @@ def unknown_venture(code: str, known: Sequence[str], dirs: Sequence[SearchDir]) 
 _cache: dict[str, tuple[float, Profile]] = {}
 
 
-def load_profile(path: StrPath) -> Profile:
-    """Parse and validate one profile (memoised on the file's modification time)."""
+def load_profile(path: StrPath, *, cached: bool = True) -> Profile:
+    """Parse and validate one profile (memoised on the file's modification time).
+
+    `cached=False` reads the file's bytes, past every cache (the guard's settings: see load_toml).
+    """
     path = os.path.realpath(os.fspath(path))
     try:
         mtime = os.stat(path).st_mtime
     except OSError as exc:
         raise ProfileError(path, f"cannot read profile: {exc.strerror}") from None
     hit = _cache.get(path)
-    if hit and hit[0] == mtime:
+    if cached and hit and hit[0] == mtime:
         return hit[1]
     try:
-        data = load_toml(path)
+        data = load_toml(path, cache=cached)
     except TomlError as exc:
         raise ProfileError(path, f"invalid TOML: {exc}") from None
     except OSError as exc:
@@ -239,6 +246,13 @@ class _Parser:
                 hint = f"did you mean {close!r}?" if close else f"allowed: {', '.join(allowed)}"
                 name = f"{dotted}.{key}" if dotted else key
                 raise self.fail(name, "unknown field", hint)
+
+    def tables(self, parent: Mapping[str, Any], key: str) -> tuple[dict[str, Any], ...]:
+        """An array of tables (`[[key]]`); its entries are validated by the feature that owns them."""
+        value = parent.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(key, "must be an array of tables", f"write each entry as [[{key}]]")
+        return tuple(value)
 
     def string(self, table: Mapping[str, Any], key: str, dotted: str, *, required: bool = False) -> str | None:
         value = table.get(key)
@@ -298,11 +312,12 @@ class _Parser:
         if not valid_venture_code(self.code):
             raise self.fail("(file name)", f"venture code {self.code!r} must match [a-z0-9][a-z0-9_-]*")
         d = self.data
-        self.only(d, ("name", "staging_fallback", "api", "urls", "secrets", "guard", "sandbox"), "")
+        self.only(d, ("name", "staging_fallback", "api", "urls", "secrets", "guard", "smoke", "sandbox"), "")
         name = self.string(d, "name", "name") or self.code
         urls = self.urls()
         secrets = self.table(d, "secrets", "secrets")
-        self.only(secrets, ("provider", "required", "shared_keys", "dotenv", "infisical"), "secrets")
+        self.only(secrets, ("provider", "required", "shared_keys", "dotenv", "infisical", "allow_loader_vars"),
+                  "secrets")
         provider = self.string(secrets, "provider", "secrets.provider", required=True)
         if provider not in PROVIDERS:
             raise self.fail("secrets.provider", f"unknown provider {provider!r}", f"known: {', '.join(PROVIDERS)}")
@@ -320,6 +335,8 @@ class _Parser:
             dotenv=dotenv,
             infisical=infisical,
             guard=self.table(d, "guard", "guard"),
+            smoke=self.tables(d, "smoke"),
+            allow_loader_vars=self.names(secrets, "allow_loader_vars", "secrets.allow_loader_vars"),
             sandbox=self.sandbox(),
         )
 

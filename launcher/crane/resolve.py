@@ -8,8 +8,8 @@ all switch together, and the reason travels with the object.
 Standard library only: `import crane; crane.get_api_base()` runs through here.
 
 Precedence (documented in docs/configuration.md):
-  environment: --env > CRANE_ENV > production
-  venture:     --venture > CRANE_VENTURE > .crane.toml in the cwd or a parent > menu (TTY) > error
+  environment: --env > CRANE_ENV > `env` in .crane.toml (cwd or a parent) > production
+  venture:     --venture > CRANE_VENTURE > `venture` in .crane.toml > menu (TTY) > error
   profile:     CRANE_PROFILE when it is the chosen venture's (inside a crane child) > search path
 """
 
@@ -19,7 +19,7 @@ import os
 
 from crane._record import Record
 from crane._toml import TomlError, load_toml
-from crane.envname import DEV, PROD, display_name, is_truthy, normalize
+from crane.envname import ACCEPTED, ALIASES, DEV, PROD, display_name, is_truthy, normalize
 from crane.errors import FallbackRefused, NoVentureSelected, ProfileError, UsageError
 from crane.profiles import (
     Profile,
@@ -36,6 +36,7 @@ from crane.profiles import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
+    from typing import Any
 
     from crane.envname import Env
     from crane.profiles import SearchDir, StrPath
@@ -69,8 +70,8 @@ class Resolution(Record):
     __slots__ = ("requested_env", "requested_from", "requested_raw", "effective_env", "venture", "venture_from",
                  "profile", "urls", "secrets", "fallback", "allow_fallback", "warnings")
     requested_env: Env
-    requested_from: str  # "--env" | "CRANE_ENV" | "default"
-    requested_raw: str | None
+    requested_from: str  # "--env" | "CRANE_ENV" | the .crane.toml path | "default"
+    requested_raw: str | None  # the value as given (None for the default)
     effective_env: Env
     venture: str
     venture_from: str
@@ -144,9 +145,10 @@ def resolve(request: Request | None = None) -> Resolution:
     cwd = os.path.abspath(os.fspath(req.cwd)) if req.cwd is not None else os.getcwd()
     warnings: list[str] = []
 
-    requested_env, requested_from, raw = requested_environment(req.env_flag, environ, warnings)
+    marker = None if _named_outright(req, environ) else find_project_marker(cwd)
+    requested_env, requested_from, raw = requested_environment(req.env_flag, environ, warnings, marker)
     dirs = search_dirs(req.profiles_dir, environ, cwd)
-    code, venture_from = _venture(req, environ, cwd, dirs)
+    code, venture_from = _venture(req, environ, marker, dirs)
     profile = load_profile(_profile_path(code, environ, dirs))
 
     allow_fallback = profile.staging_fallback and not req.no_fallback
@@ -177,33 +179,56 @@ def resolve(request: Request | None = None) -> Resolution:
 
 
 def requested_environment(
-    flag: str | None, environ: Mapping[str, str], warnings: list[str]
+    flag: str | None, environ: Mapping[str, str], warnings: list[str], marker: ProjectMarker | None = None
 ) -> tuple[Env, str, str | None]:
-    """The asked-for environment, where the ask came from, and its raw value; junk warns (or raises
-    under CRANE_STRICT_ENV=1). Used on its own by the config module when no venture is known."""
+    """The asked-for environment, where the ask came from, and its raw value. Used on its own by
+    the config module when no venture is known.
+
+    A junk `--env` is a usage error (a typo in a flag must not hand out production secrets); a
+    junk CRANE_ENV means production plus a warning (agent code stays safe by default), or an
+    error under CRANE_STRICT_ENV=1; a junk `env` in .crane.toml is a configuration error."""
     if flag is not None:
-        origin, raw = "--env", flag
-    elif environ.get("CRANE_ENV", "").strip():
-        origin, raw = "CRANE_ENV", environ["CRANE_ENV"]
-    else:
-        return PROD, "default", None
-    norm = normalize(raw)
-    warning = norm.warning(origin)
-    if warning:
-        if is_truthy(environ.get("CRANE_STRICT_ENV")):
-            raise UsageError(warning.removeprefix("Warning: ").replace("; using production", ""),
-                             "CRANE_STRICT_ENV=1 turns unknown environment names into errors")
-        warnings.append(warning)
-    return norm.env, origin, raw
+        norm = normalize(flag)
+        if not norm.known or not flag.strip():
+            raise UsageError(f"--env: unknown environment {flag!r}{_suggestion(flag)}", f"accepted: {ACCEPTED}")
+        return norm.env, "--env", flag
+    if environ.get("CRANE_ENV", "").strip():
+        raw = environ["CRANE_ENV"]
+        norm = normalize(raw)
+        warning = norm.warning("CRANE_ENV")
+        if warning:
+            if is_truthy(environ.get("CRANE_STRICT_ENV")):
+                raise UsageError(f"CRANE_ENV: unknown environment {raw!r}{_suggestion(raw)}",
+                                 f"accepted: {ACCEPTED}; CRANE_STRICT_ENV=1 turns unknown names into errors")
+            warnings.append(warning)
+        return norm.env, "CRANE_ENV", raw
+    if marker is not None and marker.env is not None:
+        return normalize(marker.env).env, marker.path, marker.env
+    return PROD, "default", None
 
 
-def _venture(req: Request, environ: Mapping[str, str], cwd: str, dirs: Sequence[SearchDir]) -> tuple[str, str]:
+def _suggestion(raw: str) -> str:
+    from crane.profiles import did_you_mean
+
+    close = did_you_mean(raw.strip().lower(), list(ALIASES))
+    return f" (did you mean {close!r}?)" if close else ""
+
+
+def _named_outright(req: Request, environ: Mapping[str, str]) -> bool:
+    """Environment and venture both given by flag or variable (inside a crane child, always):
+    .crane.toml could not change anything, so it is not even looked for."""
+    has_env = req.env_flag is not None or bool(environ.get("CRANE_ENV", "").strip())
+    has_venture = any(v and v.strip() for v in (req.venture_flag, environ.get("CRANE_VENTURE")))
+    return has_env and has_venture
+
+
+def _venture(req: Request, environ: Mapping[str, str], marker: ProjectMarker | None,
+             dirs: Sequence[SearchDir]) -> tuple[str, str]:
     for value, origin in ((req.venture_flag, "--venture"), (environ.get("CRANE_VENTURE"), "CRANE_VENTURE")):
         if value and value.strip():
             return _checked_code(value.strip(), origin), origin
-    marker = _find_marker(cwd)
     if marker is not None:
-        return marker
+        return marker.venture, marker.path
     known = list_ventures(dirs)
     if req.chooser is not None and known:
         return req.chooser(known), "menu"
@@ -220,19 +245,52 @@ def _checked_code(code: str, origin: str) -> str:
     return code
 
 
-def _find_marker(cwd: str) -> tuple[str, str] | None:
-    for parent in parents(cwd):
-        marker = os.path.join(parent, ".crane.toml")
-        if os.path.isfile(marker):
-            try:
-                data = load_toml(marker)
-            except (TomlError, OSError, UnicodeDecodeError) as exc:
-                raise ProfileError(marker, f"invalid TOML: {exc}") from None
-            value = data.get("venture")
-            if not isinstance(value, str) or not value.strip():
-                raise ProfileError(marker, "venture: must be a non-empty string")
-            return _checked_code(value.strip(), marker), marker
+MARKER_FILE = ".crane.toml"
+MARKER_KEYS = ("venture", "env")
+
+
+class ProjectMarker(Record):
+    """A project's `.crane.toml`: its venture, and optionally its default environment."""
+
+    __slots__ = ("path", "venture", "env")
+    path: str
+    venture: str
+    env: str | None  # as written (a known name: checked on reading)
+
+    def __init__(self, path: str, venture: str, env: str | None) -> None:
+        self._set(path=path, venture=venture, env=env)
+
+
+def find_project_marker(cwd: StrPath) -> ProjectMarker | None:
+    """The nearest `.crane.toml` in `cwd` or a parent, validated (errors name the file and key)."""
+    for parent in parents(os.fspath(cwd)):
+        path = os.path.join(parent, MARKER_FILE)
+        if os.path.isfile(path):
+            return read_project_marker(path)
     return None
+
+
+def read_project_marker(path: str) -> ProjectMarker:
+    from crane.profiles import did_you_mean
+
+    try:
+        data: dict[str, Any] = load_toml(path)
+    except (TomlError, OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(path, f"invalid TOML: {exc}") from None
+    for key in data:
+        if key not in MARKER_KEYS:
+            close = did_you_mean(key, MARKER_KEYS)
+            raise ProfileError(path, f"{key}: unknown key",
+                               f"did you mean {close!r}?" if close else f"allowed: {', '.join(MARKER_KEYS)}")
+    value = data.get("venture")
+    if not isinstance(value, str) or not value.strip():
+        raise ProfileError(path, "venture: must be a non-empty string")
+    env = data.get("env")
+    if env is not None and not isinstance(env, str):
+        raise ProfileError(path, "env: must be a string", f"accepted: {ACCEPTED}")
+    if env is not None and (not env.strip() or not normalize(env).known):
+        raise ProfileError(path, f"env: unknown environment {env!r}{_suggestion(env)}", f"accepted: {ACCEPTED}")
+    return ProjectMarker(path, _checked_code(value.strip(), path), env)
 
 
 def _profile_path(code: str, environ: Mapping[str, str], dirs: Sequence[SearchDir]) -> str:

@@ -11,10 +11,14 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from crane.launch import build_child_env, check_nesting, exec_child, find_command, run_subprocess
 from crane.resolve import Request, Resolution, resolve
 from crane.secrets import FetchOptions, FetchResult, fetch_secrets
+
+if TYPE_CHECKING:
+    from crane.launch import Start
 
 Say = Callable[[str], None]
 
@@ -48,10 +52,12 @@ def resolve_and_fetch(req: Request, options: FetchOptions, say: Say = say_stderr
     return result
 
 
-def summary(res: Resolution) -> str:
-    line = f"crane: Environment: {res.environment_name} | API: {res.api_base} | venture {res.venture}"
+def summary(res: Resolution, colour: bool = False) -> str:
+    from crane.style import banner
+
+    line = f"crane: Environment: {banner(res, colour)} | API: {res.api_base} | venture {res.venture}"
     if res.fallback:
-        line += f" | requested {res.requested_env}, using prod ({res.fallback})"
+        line += f" | staging requested, production used ({res.fallback})"
     return line
 
 
@@ -68,15 +74,51 @@ def launch(request: LaunchRequest, environ: Mapping[str, str] | None = None, say
     argv = list(request.command)
     argv[0] = find_command(argv[0], child.env)  # a missing agent is reported before any guard work
     if request.agent:
-        from crane.agents import prepare_agent
+        from crane.agents import is_supervised, prepare_agent
 
+        if request.guard and is_supervised(argv[0]):
+            return launch_supervised(argv, child.env, res, request, say)
         argv = prepare_agent(argv, child.env, res, guard=request.guard, dry_run=request.dry_run, say=say)
-        from crane.sandbox.session import prepare as prepare_sandbox
+        start = agent_sandbox(request, res, child.env, argv, say)
+        from crane.style import use_colour
 
-        # Claude Code's guard hook runs inside the sandbox until the guard supervisor holds the state.
-        hook_inside = request.guard and os.path.basename(argv[0]) == "claude"
-        start = prepare_sandbox(request.sandbox, res.profile, child.env, argv, say, hook_inside=hook_inside)
-        say(summary(res))
+        say(summary(res, colour=say is say_stderr and use_colour(sys.stderr)))
         if start is not None:  # crane stays as the parent: it forwards signals into the sandbox
-            return run_subprocess(argv, child.env, start)
+            return run_subprocess(argv, child.env, start=start)
     return exec_child(argv, child.env)
+
+
+def agent_sandbox(request: LaunchRequest, res: Resolution, env: Mapping[str, str], argv: Sequence[str],
+                  say: Say) -> Start | None:
+    """How the agent is started: in the sandbox (crane/sandbox/), or None (loudly warned) without one.
+
+    The sandbox binds the directory of CRANE_GUARD_SOCKET read-only and CRANE_GUARD_DROP_DIR
+    read-write, at the same paths, and the files on the agent's command line (`--settings`).
+    """
+    from crane.sandbox.session import prepare
+
+    return prepare(request.sandbox, res.profile, env, argv, say)
+
+
+def launch_supervised(argv: list[str], env: Mapping[str, str], res: Resolution, request: LaunchRequest,
+                      say: Say) -> int:
+    """Start the session's guard supervisor, install the hook that asks it, run the agent beside it."""
+    from crane.agents import prepare_agent
+    from crane.monitor import run_agent, start_supervisor
+    from crane.paths import state_path
+
+    session_dir = os.path.join(env.get("CRANE_STATE_DIR") or state_path(), "sessions", env["CRANE_RUN_ID"])
+    os.makedirs(session_dir, mode=0o700, exist_ok=True)
+    supervisor = start_supervisor(env, log_path=os.path.join(session_dir, "supervisor.log"))
+    try:
+        agent_env = {**env, **supervisor.env_vars()}
+        argv = prepare_agent(argv, agent_env, res, guard=True, dry_run=request.dry_run, say=say)
+        supervisor.seal()  # the self-check is done: no more synthetic staging answers
+        start = agent_sandbox(request, res, agent_env, argv, say)
+        say(summary(res))
+        say(f"crane: guard supervisor running (pid {supervisor.pid}); it read the rules and "
+            f"{res.profile.path} once, at start: edits on disk do not change this session's guard")
+    except BaseException:
+        supervisor.stop()
+        raise
+    return run_agent(argv, agent_env, supervisor, start=start)

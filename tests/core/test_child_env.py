@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from crane.errors import NestedLaunchError, SecretsError
 from crane.launch import build_child_env
 from crane.resolve import Request, Resolution, resolve
+from crane.secrets.loader_vars import is_loader_var
 from tests.core.helpers import write_venture
 
 CREDENTIALS = ["INFISICAL_TOKEN", "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID", "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET",
@@ -162,6 +163,12 @@ VALUES = st.text(st.characters(exclude_characters="\0", codec="utf-8"), max_size
 def test_child_env_rules_hold_for_any_input(sessions: dict[str, Resolution], parent: Mapping[str, str],
                                             secrets: Mapping[str, str]) -> None:
     parent = {k: v for k, v in parent.items() if k != "CRANE_RUN_ID"}
+    loaders = sorted(k for k in secrets if is_loader_var(k))
+    if loaders:  # e.g. ENV, PS1, LD_X: refused as a whole, naming the key, never the value
+        with pytest.raises(SecretsError) as info:
+            build_child_env(parent, secrets, sessions["fallback"])
+        assert loaders[0] in info.value.message
+        return
     child = build_child_env(parent, secrets, sessions["fallback"]).env
     reserved = {k for k in secrets if k in RESERVED or k.startswith(("LC_", "XDG_", "CRANE_")) or
                 k in ("PATH", "HOME", "SHELL", "USER", "TERM", "PWD") or k in CREDENTIALS}

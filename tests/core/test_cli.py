@@ -103,6 +103,15 @@ def test_junk_env_warns_once_and_uses_production(project: Path) -> None:
     assert len(lines) == 1 and "'stagingg'" in lines[0] and "production" in lines[0] and "staging" in lines[0]
 
 
+def test_junk_env_flag_is_a_usage_error_and_runs_nothing(project: Path) -> None:
+    marker = project / "ran"
+    rc, out, err = run_crane("run", "-v", "stg", "--env", "staging2", "--", PY, "-c",
+                             f"open({str(marker)!r}, 'w')", cwd=project)
+    assert rc == 2 and out == "" and not marker.exists()
+    assert "--env: unknown environment 'staging2' (did you mean 'staging'?)" in err
+    assert "prod-1" not in out + err and "Traceback" not in err
+
+
 def test_strict_env_exits_2(project: Path) -> None:
     rc, out, err = run_crane("run", "-v", "stg", "--", *DUMP_ENV, cwd=project,
                              env={"CRANE_ENV": "stagingg", "CRANE_STRICT_ENV": "1"})
@@ -296,6 +305,46 @@ def test_launch_known_unguarded_agent_warns_loudly(project: Path, tmp_path: Path
     assert rc == 0, err
     assert out.strip() == "1 --model x"
     assert "guard is not active for codex" in err
+
+
+def _argv_agent(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """`myagent`: prints its arguments and the environment crane gave it, as JSON."""
+    bin_dir = tmp_path / "agent-bin"
+    bin_dir.mkdir(exist_ok=True)
+    agent = bin_dir / "myagent"
+    agent.write_text(f"#!{PY}\nimport json, os, sys\n"
+                     "print(json.dumps({'argv': sys.argv[1:], 'env': os.environ['CRANE_ENV'], "
+                     "'dry': os.environ.get('CRANE_DRY_RUN')}))\n", encoding="utf-8")
+    agent.chmod(0o755)
+    return agent, {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+@pytest.mark.parametrize(("args", "argv", "env", "dry"), [
+    (["-v", "stg", "myagent", "-e", "staging"], ["-e", "staging"], "prod", None),  # -e is the agent's
+    (["-v", "stg", "-e", "staging", "myagent", "--model", "x"], ["--model", "x"], "dev", None),
+    (["-v", "stg", "myagent", "--", "--model", "x"], ["--model", "x"], "prod", None),  # the separator is dropped
+    (["-v", "stg", "myagent", "--model", "x", "--", "y"], ["--model", "x", "--", "y"], "prod", None),
+    (["-v", "stg", "--", "myagent", "--dry-run"], ["--dry-run"], "prod", None),
+    (["-v", "stg", "--dry-run", "myagent", "--help"], ["--help"], "prod", "1"),
+    (["-v", "stg", "myagent", "--venture", "other", "--nested"], ["--venture", "other", "--nested"], "prod", None),
+])
+def test_launch_everything_after_the_agent_name_is_the_agents(project: Path, tmp_path: Path, args: list[str],
+                                                             argv: list[str], env: str, dry: str | None) -> None:
+    _, path = _argv_agent(tmp_path)
+    rc, out, err = run_crane("launch", *args, cwd=project, env=path)
+    assert rc == 0, err
+    seen = json.loads(out)
+    assert seen == {"argv": argv, "env": env, "dry": dry}
+
+
+def test_launch_options_before_the_agent_are_cranes(project: Path, tmp_path: Path) -> None:
+    _, path = _argv_agent(tmp_path)
+    rc, out, err = run_crane("launch", "--bogus", "myagent", cwd=project, env=path)
+    assert rc == 2 and out == "" and "--bogus" in err
+    rc, out, err = run_crane("launch", "-v", "stg", "-e", "staging2", "myagent", cwd=project, env=path)
+    assert rc == 2 and out == "" and "did you mean 'staging'?" in err
+    rc, out, err = run_crane("launch", "-v", "stg", cwd=project, env=path)
+    assert rc == 2 and "no agent given" in err
 
 
 # --- the repo's own demo ------------------------------------------------------------------------

@@ -193,8 +193,12 @@ def test_a_broken_profile_breaks_only_its_own_venture(tmp_path: Path) -> None:
 
     rc, out, err = run_crane("ventures", cwd=tmp_path)
     assert rc == 0, err
-    lines = {line.split()[0]: line for line in out.splitlines()}
+    header, *rows = out.splitlines()
+    assert header.split() == ["VENTURE", "NAME", "SECRETS", "ENVIRONMENTS", "PROFILE"]
+    lines = {line.split()[0]: line for line in rows}
     assert set(lines) == {"good", "broken", "worse"}
+    assert lines["good"].split()[:4] == ["good", "good", "dotenv", "production"]
+    assert lines["good"].index(str((profiles / "good.toml").resolve())) == header.index("PROFILE")
     assert "BROKEN" in lines["broken"] and "line 2" in lines["broken"]
     assert "BROKEN" in lines["worse"] and "BROKEN" not in lines["good"]
 

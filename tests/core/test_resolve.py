@@ -89,19 +89,28 @@ def test_every_alias_through_resolution(world: Path, alias: str, via: str) -> No
     _assert_coherent(res)
 
 
-@pytest.mark.parametrize("via", ["flag", "env"])
-def test_junk_environment_warns_and_uses_production(world: Path, via: str) -> None:
-    if via == "flag":
-        res = _resolve(world, venture_flag="full", env_flag="stagign")
-        origin = "--env"
-    else:
-        res = _resolve(world, venture_flag="full", environ={"CRANE_ENV": "stagign"})
-        origin = "CRANE_ENV"
+def test_junk_crane_env_warns_and_uses_production(world: Path) -> None:
+    res = _resolve(world, venture_flag="full", environ={"CRANE_ENV": "stagign"})
     assert res.effective_env == "prod"
+    assert (res.requested_from, res.requested_raw) == ("CRANE_ENV", "stagign")
     _assert_coherent(res)
-    assert len(res.warnings) == 1
     (warning,) = res.warnings
-    assert "stagign" in warning and origin in warning and "staging" in warning and "\n" not in warning
+    assert "stagign" in warning and "CRANE_ENV" in warning and "staging" in warning and "\n" not in warning
+
+
+@pytest.mark.parametrize(("flag", "suggestion"), [("staging2", "'staging'"), ("stagign", "'staging'"),
+                                                  ("prodd", "'prod'"), ("", None), ("qa", None)])
+def test_junk_env_flag_is_a_usage_error_with_a_suggestion(world: Path, flag: str, suggestion: str | None) -> None:
+    with pytest.raises(UsageError) as info:
+        _resolve(world, venture_flag="full", env_flag=flag, environ={"CRANE_ENV": "staging"})
+    assert info.value.exit_code == ExitCode.USAGE
+    assert info.value.message.startswith("--env: unknown environment")
+    assert f"{flag!r}" in info.value.message
+    if suggestion:
+        assert f"did you mean {suggestion}?" in info.value.message
+    else:
+        assert "did you mean" not in info.value.message
+    assert "staging, stage" in (info.value.hint or "")
 
 
 @pytest.mark.parametrize("strict", ["1", "true", "yes"])
@@ -176,6 +185,10 @@ ENV_VALUES = st.one_of(st.none(), st.sampled_from([*ALL_ALIASES, "", "junk", " S
 def test_fallback_coherence_property(world: Path, code: str, flag: str | None, crane_env: str | None,
                                      no_fallback: bool) -> None:
     environ = {} if crane_env is None else {"CRANE_ENV": crane_env}
+    if flag is not None and flag.strip().lower() not in ALL_ALIASES:  # a junk or blank --env is a usage error
+        with pytest.raises(UsageError):
+            _resolve(world, venture_flag=code, env_flag=flag, environ=environ, no_fallback=no_fallback)
+        return
     raw = flag if flag is not None else (crane_env if (crane_env or "").strip() else None)
     wants_dev = (raw or "").strip().lower() in DEV_ALIASES
     has_staging = code == "full"
@@ -210,6 +223,69 @@ def test_venture_precedence_flag_env_marker(world: Path, tmp_path: Path) -> None
     res = resolve(Request(**base, venture_flag="full", cwd=deeper,  # type: ignore[arg-type]
                           environ={"CRANE_VENTURE": "none"}))
     assert (res.venture, res.venture_from) == ("full", "--venture")
+
+
+def _marker(tmp_path: Path, text: str) -> Path:
+    project = tmp_path / "project"
+    (project / "sub").mkdir(parents=True, exist_ok=True)
+    (project / ".crane.toml").write_text(text, encoding="utf-8")
+    return project
+
+
+@pytest.mark.parametrize(("flag", "crane_env", "requested", "origin"), [
+    (None, None, "dev", "marker"),
+    (None, "prod", "prod", "CRANE_ENV"),
+    ("prod", None, "prod", "--env"),
+    ("dev", "prod", "dev", "--env"),
+])
+def test_project_env_key_sits_below_flag_and_variable(world: Path, tmp_path: Path, flag: str | None,
+                                                      crane_env: str | None, requested: str, origin: str) -> None:
+    project = _marker(tmp_path, 'venture = "full"\nenv = "staging"\n')
+    environ = {} if crane_env is None else {"CRANE_ENV": crane_env}
+    res = resolve(Request(profiles_dir=str(world / "profiles-src"), env_flag=flag, environ=environ,
+                          cwd=project / "sub"))
+    assert res.requested_env == res.effective_env == requested
+    marker = str(project / ".crane.toml")
+    assert res.requested_from == (marker if origin == "marker" else origin)
+    assert res.venture_from == marker
+    _assert_coherent(res)
+
+
+def test_project_env_key_falls_back_like_any_request(world: Path, tmp_path: Path) -> None:
+    project = _marker(tmp_path, 'venture = "none"\nenv = "dev"\n')
+    res = resolve(Request(profiles_dir=str(world / "profiles-src"), environ={}, cwd=project))
+    assert (res.requested_env, res.effective_env, res.requested_raw) == ("dev", "prod", "dev")
+    assert res.fallback is not None
+
+
+@pytest.mark.parametrize(("text", "expected", "hint"), [
+    ('venture = "full"\nenviron = "dev"\n', "environ: unknown key", "did you mean 'env'?"),
+    ('venture = "full"\nventur = "x"\n', "ventur: unknown key", "did you mean 'venture'?"),
+    ('venture = "full"\nprofile = "x"\n', "profile: unknown key", "allowed: venture, env"),
+    ('venture = "full"\nenv = "staging2"\n', "env: unknown environment 'staging2' (did you mean 'staging'?)",
+     "accepted:"),
+    ('venture = "full"\nenv = 1\n', "env: must be a string", "accepted:"),
+    ('env = "dev"\n', "venture: must be a non-empty string", None),
+])
+def test_project_file_errors_name_the_file_and_key(world: Path, tmp_path: Path, text: str, expected: str,
+                                                   hint: str | None) -> None:
+    project = _marker(tmp_path, text)
+    with pytest.raises(UsageError) as info:
+        resolve(Request(profiles_dir=str(world / "profiles-src"), environ={}, cwd=project / "sub"))
+    assert info.value.exit_code == ExitCode.USAGE
+    assert info.value.message == f"{project / '.crane.toml'}: {expected}"
+    if hint:
+        assert hint in (info.value.hint or "")
+
+
+def test_project_file_is_not_read_when_flags_name_everything(world: Path, tmp_path: Path) -> None:
+    """Inside a crane child CRANE_ENV and CRANE_VENTURE are set: the agent's .crane.toml changes nothing."""
+    project = _marker(tmp_path, "not toml at all [[[")
+    res = resolve(Request(profiles_dir=str(world / "profiles-src"), cwd=project,
+                          environ={"CRANE_ENV": "dev", "CRANE_VENTURE": "full"}))
+    assert (res.venture, res.effective_env) == ("full", "dev")
+    with pytest.raises(UsageError, match="invalid TOML"):
+        resolve(Request(profiles_dir=str(world / "profiles-src"), cwd=project, environ={"CRANE_VENTURE": "full"}))
 
 
 def test_menu_is_used_only_when_nothing_names_a_venture(world: Path) -> None:

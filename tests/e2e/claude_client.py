@@ -24,7 +24,7 @@ from typing import Any
 
 from .anthropic_stub import AnthropicStub
 
-PINNED_VERSION = "2.1.330"
+PINNED_VERSION = "2.1.332"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL_SCRIPT = REPO_ROOT / "scripts" / "install-claude-code.sh"
 INSTALL_TIMEOUT_S = 600

@@ -104,6 +104,7 @@ MSG_TOKEN_EXPIRED = "Your token has expired. Please re-authenticate."
 MSG_TOKEN_REVOKED = "No identity access token found"
 MSG_FORBIDDEN_DEFAULT = "You are not allowed to access this resource"
 MSG_EXPAND_FAILED = "Failed to expand one or more secret references"
+MSG_NO_IDENTITY = "No identity with specified client ID was found"  # identity-ua-service.ts, some versions
 
 # Endpoint names used by fault injection, counters and the request log.
 ENDPOINTS = ("login", "secrets", "secret", "renew", "revoke", "status", "unknown")
@@ -473,6 +474,18 @@ class Fault:
         return cls.error(429, "RateLimitExceeded", _rate_limit_message(wait), headers=headers)
 
     @classmethod
+    def rate_limited_as_500(cls, wait: int = 37, *, message: str | None = None) -> Fault:
+        """What some self-hosted server versions send for an exhausted bucket: a 500 with a
+        generic body, while the rate-limit plugin's headers still carry the wait."""
+        headers = {"retry-after": str(wait), "x-ratelimit-remaining": "0"}
+        return cls.error(500, "InternalServerError", message, headers=headers)
+
+    @classmethod
+    def identity_not_found(cls) -> Fault:
+        """A login with an unknown or deleted client id, as some server versions answer it."""
+        return cls.error(404, "NotFound", MSG_NO_IDENTITY)
+
+    @classmethod
     def server_error(cls, status: int = 500) -> Fault:
         return cls.error(status)
 
@@ -775,6 +788,8 @@ class FakeInfisicalServer:
         rate_limit_headers: bool = True,
         expand_imports_always: bool = True,
         check_auth_header_on_all_routes: bool = True,
+        unknown_client_id_404: bool = False,
+        rate_limit_status: int = 429,
     ) -> None:
         # Switches that model differences between server versions:
         # - legacy_empty_folders: servers before ~2025-08-30 answered a missing folder or
@@ -783,12 +798,19 @@ class FakeInfisicalServer:
         #   expandSecretReferences says (inferred from source).
         # - check_auth_header_on_all_routes: the identity hook runs on every route, so a stale
         #   Authorization header makes even the login call fail (403 expired / 401 revoked).
+        # - unknown_client_id_404: some versions answer a login with an unknown (or deleted)
+        #   client id with 404 NotFound "No identity with specified client ID was found"
+        #   instead of 401 "Invalid credentials".
+        # - rate_limit_status: 500 models versions whose rate limiter surfaces as a 500 with a
+        #   generic body, the plugin's retry-after / x-ratelimit-* headers still set.
         # One lock guards all state; handlers hold it while computing an answer (fast), never
         # while sleeping for a delay or hang fault.
         self._lock = threading.RLock()
         self.legacy_empty_folders = legacy_empty_folders
         self.expand_imports_always = expand_imports_always
         self.check_auth_header_on_all_routes = check_auth_header_on_all_routes
+        self.unknown_client_id_404 = unknown_client_id_404
+        self.rate_limit_status = rate_limit_status
         self.rate_limit_window = rate_limit_window
         self.rate_limit_headers = rate_limit_headers
         self.rate_limits: dict[str, int] = {}
@@ -800,6 +822,7 @@ class FakeInfisicalServer:
         self._stopped = False
         self._thread: threading.Thread | None = None
         self._time_offset = 0.0
+        self._frozen_at: float | None = None
 
         self.projects: dict[str, ProjectRecord] = {}
         self.identities: dict[str, IdentityRecord] = {}  # by client_id
@@ -867,7 +890,14 @@ class FakeInfisicalServer:
     # -- clock --------------------------------------------------------------------------------
 
     def now(self) -> float:
-        return time.time() + self._time_offset
+        base = self._frozen_at if self._frozen_at is not None else time.time()
+        return base + self._time_offset
+
+    def freeze_time(self) -> None:
+        """Stop the server's clock (only advance_time moves it): tests of expiry then do not race
+        the real clock, however slow the machine."""
+        with self._lock:
+            self._frozen_at = time.time()
 
     def advance_time(self, seconds: float) -> None:
         """Move the server's clock forward: token expiry, lockout and rate windows follow it."""
@@ -945,6 +975,13 @@ class FakeInfisicalServer:
         with self._lock:
             self.identities[client_id] = identity
         return identity
+
+    def delete_identity(self, client_id: str) -> None:
+        """The identity is deleted in Infisical: its logins fail, its tokens stop working."""
+        with self._lock:
+            identity = self.identities.pop(client_id)
+            for row_id in [r.id for r in self._rows.values() if r.identity is identity]:
+                del self._rows[row_id]
 
     def _project(self, project_id: str) -> ProjectRecord:
         try:
@@ -1184,6 +1221,9 @@ class FakeInfisicalServer:
             if count > limit:
                 if self.rate_limit_headers:
                     headers["retry-after"] = str(reset_in)
+                if self.rate_limit_status != 429:
+                    raise _ApiError(self.rate_limit_status, "InternalServerError", "Something went wrong",
+                                    headers=headers)
                 raise _ApiError(429, "RateLimitExceeded", _rate_limit_message(reset_in), headers=headers)
         return headers
 
@@ -1493,6 +1533,8 @@ class FakeInfisicalServer:
         client_secret = data["clientSecret"].strip()
         identity = self.identities.get(client_id)
         if identity is None:
+            if self.unknown_client_id_404:
+                raise _ApiError(404, "NotFound", MSG_NO_IDENTITY)
             raise _ApiError(401, "UnauthorizedError", MSG_INVALID_CREDENTIALS)
         now = self.now()
         policy = identity.lockout

@@ -139,17 +139,26 @@ def test_computed_words_match_any_subcommand() -> None:
     assert verdict is not None and verdict.kind == "external_write"
 
 
-def test_the_hook_reads_rules_from_the_parsed_toml_cache_not_tomllib(tmp_path: Path) -> None:
+def test_the_rules_never_come_from_the_parsed_toml_cache(tmp_path: Path) -> None:
+    """The cache is in the user's cache dir, within an agent's reach: a forged entry keyed on the
+    rules file's path, mtime and size must not replace the rules (issue 7)."""
+    import marshal
+    import os
     import subprocess
     import sys
 
-    code = ("import sys; from crane.guard.rules.engine import shipped_rules; shipped_rules(); "
-            "print('tomllib' in sys.modules)")
+    from crane._toml import _cache_file
+    from crane.guard.rules.data import RULES_FILE
+
+    cache = _cache_file(os.path.abspath(RULES_FILE), os.stat(RULES_FILE))
+    forged = Path(str(cache).replace(str(Path(cache).parent.parent), str(tmp_path), 1))
+    forged.parent.mkdir(parents=True, exist_ok=True)
+    forged.write_bytes(marshal.dumps((os.path.abspath(RULES_FILE), {"rules": [], "programs": {}})))
+    code = ("from crane.guard.rules.engine import shipped_rules; print(len(shipped_rules().rules))")
     env = {"PYTHONPATH": str(Path(__file__).resolve().parents[2] / "launcher"), "CRANE_CACHE_DIR": str(tmp_path)}
-    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert first.stdout.strip() == "True"  # a cold cache parses with tomllib ...
-    assert second.stdout.strip() == "False"  # ... and every later run loads the cached table
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    with open(RULES_FILE, "rb") as fh:
+        assert int(proc.stdout) == len(tomllib.load(fh)["rules"]) > 0
 
 
 def test_cached_rules_equal_a_fresh_parse() -> None:

@@ -83,7 +83,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
              "--requirepass", password, "--dir", str(redis_dir), "--daemonize", "no", "--databases", "16"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # readiness wait, not a speed limit
         while time.monotonic() < deadline and proc.poll() is None:
             if _ping(port, password):
                 try:
@@ -118,7 +118,7 @@ class Backend:
     def config(self, **changes: Any) -> GuardConfig:
         return GuardConfig(state_dir=self.state_dir, state_url=self.state_url, **changes)
 
-    def open(self, timeout: float = 1.0) -> RunState:
+    def open(self, timeout: float = 30.0) -> RunState:  # a hang guard: no test here is about its length
         return open_state(self.config(), timeout=timeout)
 
     def env(self) -> dict[str, str]:
@@ -178,12 +178,17 @@ def base_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     tmp.mkdir(exist_ok=True)
     env["TMPDIR"] = str(tmp)
     env["CRANE_STATE_DIR"] = str(tmp_path / "state")
+    # The deadline is not what most tests are about: give them the longest the hook allows (the
+    # real hook caps it at its MAX_DEADLINE; fake_hook.py lifts the cap), so a loaded machine
+    # cannot turn an expected answer into a timeout. Deadline tests set their own.
+    env["CRANE_GUARD_DEADLINE"] = "120"
+    env["FAKE_HOOK_MAX_DEADLINE"] = "120"
     env.update(extra)
     return env
 
 
 def run_fake_hook(data: Mapping[str, Any] | bytes, env: Mapping[str, str], *,
-                  timeout: float = 30) -> subprocess.CompletedProcess[bytes]:
+                  timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
     stdin = data if isinstance(data, bytes) else encode(data)
     return subprocess.run([sys.executable, str(FAKE_HOOK)], input=stdin, capture_output=True,
                           env=dict(env), timeout=timeout, check=False)

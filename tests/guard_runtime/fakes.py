@@ -53,7 +53,7 @@ def fake_classify(tool_name: str, tool_input: Mapping[str, Any], *, cwd: str, co
     if "HARDEXIT" in command:
         os._exit(1)
     if "SLEEP" in command:
-        time.sleep(60)
+        time.sleep(3600)  # only the deadline can end this call
     if "REGEX_HANG" in command:
         # Catastrophic backtracking in C: holds the GIL, so no Python thread can run meanwhile.
         re.match(r"(a+)+$", "a" * 64 + "b")

@@ -45,7 +45,10 @@ def guard_command(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def session(stub: AnthropicStub, claude_bin: Path, workdir: Path, command: str, guard: str, tmp_path: Path,
             **env: str) -> tuple[Result, dict[str, Any]]:
     stub.set_script([[bash(command, "scripted")]])
-    extra = {"PYTHONPATH": str(LAUNCHER), "CRANE_STATE_DIR": str(tmp_path / "state"), **env}
+    # The longest deadline the client's 10 s hook timeout permits: a loaded machine must not turn
+    # an expected answer into a timeout (the deadline test sets its own).
+    extra = {"PYTHONPATH": str(LAUNCHER), "CRANE_STATE_DIR": str(tmp_path / "state"), "CRANE_GUARD_DEADLINE": "7",
+             **env}
     result = run_claude("do it", settings=settings_json(guard), cwd=workdir, stub=stub, claude=claude_bin,
                         env_extra=extra)
     assert result.returncode == 0, result.describe()

@@ -312,7 +312,7 @@ def test_unwritable_state_dir_blocks_and_alerts_to_the_temp_file(hook: Harness, 
     blocker.write_text("")
     result = hook.bash("git status", CRANE_STATE_DIR=str(blocker / "state"))
     stderr = assert_guard_error(result, hook, alert_in_state=False)
-    fallback = tmp_path / "systmp" / f"crane-alerts-{__import__('os').getuid()}.jsonl"
+    fallback = tmp_path / "systmp" / f"crane-{__import__('os').getuid()}" / "alerts.jsonl"
     assert str(fallback) in stderr
     [row] = read_jsonl(fallback)
     assert row["kind"] == "guard_error" and row["tool"] == "Bash"

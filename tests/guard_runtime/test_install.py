@@ -29,7 +29,7 @@ SHELLS = [s for s in ("sh", "dash", "bash") if shutil.which(s)]
 
 def test_hook_command_exact_form() -> None:
     assert hook_command("/opt/crane/bin/python") == (
-        "/opt/crane/bin/python -I -c 'from crane.guard.run.hook import main; main()' || "
+        "/opt/crane/bin/python -I -c 'from crane.guard.run.client import main; main()' --agent claude || "
         '{ rc=$?; [ "$rc" -eq 2 ] || echo "crane guard failed to run (exit $rc); the tool call was blocked" >&2; '
         "exit 2; }"
     )
@@ -38,8 +38,15 @@ def test_hook_command_exact_form() -> None:
 def test_hook_command_quotes_odd_paths() -> None:
     odd = "/home/a b/it's $(rm -rf ~)/python"
     command = hook_command(odd)
-    assert command.startswith(shlex.quote(odd) + " -I -c 'from crane.guard.run.hook import main; main()' ||")
-    assert shlex.split(command.split(" || ")[0]) == [odd, "-I", "-c", "from crane.guard.run.hook import main; main()"]
+    assert command.startswith(shlex.quote(odd) + " -I -c 'from crane.guard.run.client import main; main()' ")
+    assert shlex.split(command.split(" || ")[0]) == [odd, "-I", "-c", "from crane.guard.run.client import main; main()",
+                                                     "--agent", "claude"]
+
+
+def test_hook_command_names_the_sessions_supervisor() -> None:
+    command = hook_command("/py", socket="/run/user/1/crane-guard-x/guard.sock", pid=4242)
+    assert shlex.split(command.split(" || ")[0])[4:] == [
+        "--agent", "claude", "--socket", "/run/user/1/crane-guard-x/guard.sock", "--pid", "4242"]
 
 
 def _script(tmp_path: Path, body: str) -> str:
@@ -63,7 +70,7 @@ def test_wrapper_maps_every_failure_to_2(tmp_path: Path, shell: str, body: str, 
     import subprocess
 
     proc = subprocess.run([shell, "-c", hook_command(_script(tmp_path, body))], input=b"{}", capture_output=True,
-                          timeout=10, check=False)
+                          timeout=120, check=False)
     assert proc.returncode == code
     assert proc.stdout == stdout
     assert (b"crane guard failed to run" in proc.stderr) is noise
@@ -73,8 +80,11 @@ def test_wrapper_maps_every_failure_to_2(tmp_path: Path, shell: str, body: str, 
 
 def test_settings_json_shape() -> None:
     settings = settings_json("CMD")
-    assert settings == {"hooks": {"PreToolUse": [
-        {"matcher": "*", "hooks": [{"type": "command", "command": "CMD", "timeout": HOOK_TIMEOUT}]}]}}
+    # disableAllHooks false: flag settings outrank a project's `disableAllHooks: true`; onFailure
+    # block: a hook that is killed, times out or exits oddly blocks (Claude Code >= 2.1.332).
+    assert settings == {"disableAllHooks": False, "hooks": {"PreToolUse": [
+        {"matcher": "*", "hooks": [{"type": "command", "command": "CMD", "timeout": HOOK_TIMEOUT,
+                                    "onFailure": "block"}]}]}}
     assert settings_json()["hooks"]["PreToolUse"][0]["hooks"][0]["command"] == hook_command(sys.executable)
 
 
@@ -85,7 +95,7 @@ def test_settings_json_shape() -> None:
 def test_install_into_an_empty_project(tmp_path: Path) -> None:
     result = install_project(tmp_path, "CMD")
     assert result.changed and result.path == tmp_path / ".claude" / "settings.local.json"
-    assert json.loads(result.path.read_text()) == settings_json("CMD")
+    assert json.loads(result.path.read_text()) == {"hooks": settings_json("CMD")["hooks"]}
 
 
 def test_install_keeps_user_settings_and_hooks_and_is_idempotent(tmp_path: Path) -> None:
@@ -117,7 +127,8 @@ def test_install_keeps_user_settings_and_hooks_and_is_idempotent(tmp_path: Path)
     assert data["hooks"]["PreToolUse"] == [
         {"matcher": "Bash", "hooks": [{"type": "command", "command": "my-lint-hook"}]},
         {"matcher": "Bash", "hooks": [{"type": "command", "command": "audit-hook"}]},
-        {"matcher": "*", "hooks": [{"type": "command", "command": "NEW", "timeout": HOOK_TIMEOUT}]},
+        {"matcher": "*", "hooks": [{"type": "command", "command": "NEW", "timeout": HOOK_TIMEOUT,
+                                    "onFailure": "block"}]},
     ]
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     before = path.read_bytes()
@@ -148,7 +159,7 @@ def test_empty_settings_file_is_treated_as_empty(tmp_path: Path) -> None:
     path.parent.mkdir()
     path.write_text("\n")
     assert install_project(tmp_path, "CMD").changed
-    assert json.loads(path.read_text()) == settings_json("CMD")
+    assert json.loads(path.read_text()) == {"hooks": settings_json("CMD")["hooks"]}
 
 
 def test_merge_settings_does_not_mutate_its_input() -> None:
@@ -167,9 +178,10 @@ def _fake_hook_command() -> str:
 
 def test_self_check_passes_for_a_working_guard(tmp_path: Path) -> None:
     env = base_env(tmp_path, CRANE_ENV="prod", CRANE_DRY_RUN="1")  # the check overrides both
-    result = self_check(_fake_hook_command(), env)
+    result = self_check(_fake_hook_command(), env, timeout=120)  # a hang guard, not a speed limit
     assert result.ok, result.problems
-    deny, read = result.probes
+    deny, read, policy = result.probes
+    assert policy.ok
     assert deny.exit_code == 2 and deny.stderr.startswith("crane: NOT executed")
     assert read.exit_code == 0
     assert not (tmp_path / "state" / "audit.jsonl").exists()  # used a temporary state dir
@@ -183,19 +195,20 @@ def test_self_check_passes_for_a_working_guard(tmp_path: Path) -> None:
     ("cat >/dev/null; echo '{}'; exit 2", "printed to stdout"),
 ])
 def test_self_check_catches_broken_guards(tmp_path: Path, body: str, words: str) -> None:
-    result = self_check(shlex.quote(_script(tmp_path, body)), base_env(tmp_path))
+    result = self_check(shlex.quote(_script(tmp_path, body)), base_env(tmp_path), timeout=120)
     assert not result.ok
     assert words in result.problems[0]
 
 
 def test_self_check_catches_a_guard_that_blocks_everything(tmp_path: Path) -> None:
     result = self_check(shlex.quote(_script(tmp_path, "cat >/dev/null; echo 'crane: no' >&2; exit 2")),
-                        base_env(tmp_path))
+                        base_env(tmp_path), timeout=120)
     assert not result.ok
     assert result.probes[0].ok and "blocked it" in (result.probes[1].problem or "")
 
 
 def test_self_check_times_out(tmp_path: Path) -> None:
+    # The script sleeps far longer than the timeout, so only the timeout can end the probe.
     result = self_check(shlex.quote(_script(tmp_path, "sleep 5")), base_env(tmp_path), timeout=0.5)
     assert not result.ok
     assert "did not answer" in result.problems[0]

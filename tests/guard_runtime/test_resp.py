@@ -91,7 +91,7 @@ def test_reply_types(fake_server: Callable[[Handler], int]) -> None:
         b"+OK\r\n", b":42\r\n", b"$5\r\nhello\r\n", b"$-1\r\n", b"*2\r\n$1\r\na\r\n*1\r\n:1\r\n", b"*-1\r\n",
         b"$0\r\n\r\n",
     ))
-    with RespConnection.connect("127.0.0.1", port, timeout=2) as conn:
+    with RespConnection.connect("127.0.0.1", port, timeout=30) as conn:
         assert conn.command("X") == "OK"
         assert conn.command("X") == 42
         assert conn.command("X") == b"hello"
@@ -110,20 +110,20 @@ def test_reply_split_across_packets(fake_server: Callable[[Handler], int]) -> No
         time.sleep(0.5)
 
     port = fake_server(handler)
-    with RespConnection.connect("127.0.0.1", port, timeout=2) as conn:
+    with RespConnection.connect("127.0.0.1", port, timeout=30) as conn:
         assert conn.command("GET", "k") == b"helloworld"
 
 
 def test_error_reply_raises(fake_server: Callable[[Handler], int]) -> None:
     port = fake_server(replies(b"-WRONGPASS invalid username-password pair\r\n"))
-    with RespConnection.connect("127.0.0.1", port, timeout=2) as conn, pytest.raises(RespError, match="WRONGPASS"):
+    with RespConnection.connect("127.0.0.1", port, timeout=30) as conn, pytest.raises(RespError, match="WRONGPASS"):
         conn.command("AUTH", "x")
 
 
 @pytest.mark.parametrize("reply", [b"?what\r\n", b"$abc\r\n", b"$99999999999\r\n", b"$3\r\nabcXY", b"\r\n"])
 def test_garbage_is_a_protocol_error(fake_server: Callable[[Handler], int], reply: bytes) -> None:
     port = fake_server(replies(reply))
-    with RespConnection.connect("127.0.0.1", port, timeout=1) as conn, pytest.raises(RespProtocolError):
+    with RespConnection.connect("127.0.0.1", port, timeout=30) as conn, pytest.raises(RespProtocolError):
         conn.command("GET", "k")
 
 
@@ -134,17 +134,14 @@ def test_closed_connection_is_a_protocol_error(fake_server: Callable[[Handler], 
         conn.close()
 
     port = fake_server(handler)
-    with RespConnection.connect("127.0.0.1", port, timeout=2) as conn, pytest.raises(RespProtocolError):
+    with RespConnection.connect("127.0.0.1", port, timeout=30) as conn, pytest.raises(RespProtocolError):
         conn.command("GET", "k")
 
 
 def test_silent_server_times_out(fake_server: Callable[[Handler], int]) -> None:
-    port = fake_server(lambda conn: time.sleep(5))
-    with RespConnection.connect("127.0.0.1", port, timeout=0.3) as conn:
-        start = time.monotonic()
-        with pytest.raises(TimeoutError):
-            conn.command("GET", "k")
-        assert time.monotonic() - start < 1.0
+    port = fake_server(lambda conn: time.sleep(60))
+    with RespConnection.connect("127.0.0.1", port, timeout=0.3) as conn, pytest.raises(TimeoutError):
+        conn.command("GET", "k")  # only the timeout can end this: the server never answers
 
 
 def test_dripping_server_cannot_stretch_the_deadline(fake_server: Callable[[Handler], int]) -> None:
@@ -156,8 +153,7 @@ def test_dripping_server_cannot_stretch_the_deadline(fake_server: Callable[[Hand
             time.sleep(0.05)
 
     port = fake_server(handler)
-    with RespConnection.connect("127.0.0.1", port, timeout=0.5) as conn:
-        start = time.monotonic()
-        with pytest.raises(TimeoutError):
-            conn.command("GET", "k")
-        assert time.monotonic() - start < 1.0
+    # Every recv gets a byte well inside a per-read timeout, so only a deadline for the whole
+    # reply raises: the error is the proof (a slower machine only makes the drip slower).
+    with RespConnection.connect("127.0.0.1", port, timeout=0.5) as conn, pytest.raises(TimeoutError):
+        conn.command("GET", "k")

@@ -86,3 +86,18 @@ def test_unreachable_server_fails_fast_with_one_clear_error_and_no_launch(tmp_pa
     err = result.err
     assert "alpha" in err and "/alpha" in err and "prod" in err
     assert "Traceback" not in err
+
+
+def test_a_loader_variable_from_infisical_is_refused_before_launch(tmp_path: Path) -> None:
+    value = f"CANARY-{uuid.uuid4()}"
+    fixture = alpha_fixture()
+    fixture["projects"][0]["secrets"]["prod"]["/alpha"]["LD_PRELOAD"] = value
+    with FakeInfisicalServer(fixture).start() as server:
+        profiles = _profile(tmp_path, server)
+        marker = tmp_path / "launched"
+        result = run_crane("run", "--venture", "alpha", "--profiles-dir", str(profiles), "--", "touch", str(marker),
+                           env=UA_ENV)
+        assert server.count("secrets") == 1  # fetched, then refused before anything ran
+    assert result.rc == 1 and not marker.exists()
+    assert "LD_PRELOAD" in result.err and "allow_loader_vars" in result.err
+    assert value not in result.output

@@ -161,6 +161,7 @@ def test_bad_credentials(server: FakeInfisicalServer, profiles: Path) -> None:
 
 def test_lockout_after_repeated_failures(tmp_path: Path) -> None:
     srv = running(alpha_fixture(identity={"lockout": {"threshold": 2, "window": 30, "duration": 300}}))
+    srv.freeze_time()  # both failures fall in the 30 s window however slow the machine is
     try:
         profiles = write_profile(tmp_path, srv.url)
         bad = {**UA_ENV, "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET": "wrong-secret"}

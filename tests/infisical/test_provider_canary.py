@@ -101,7 +101,9 @@ def test_no_canary_leaks(name: str, arrange: Callable[[FakeInfisicalServer], Non
     arrange(canary_server)
     texts: list[str] = []
     try:
-        result = fetch(resolution(canary_profiles, "prod"), environ=CANARY_ENV, timeout=1.5)
+        # A short budget only where the server hangs (it proves nothing else and would let a
+        # loaded machine fail the scenarios that are meant to succeed).
+        result = fetch(resolution(canary_profiles, "prod"), environ=CANARY_ENV, timeout=1.5 if name == "hang" else 30)
         texts += _texts_of_result(result)
         if name == "ok":
             assert result.secrets["API_KEY"] == CANARY_VALUE  # the canary really went through

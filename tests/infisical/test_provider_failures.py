@@ -1,21 +1,47 @@
 """Every way the network and the server can fail ends in one SecretsError, inside the budget.
 
-Time assertions are deliberately generous (a multiple of the budget, or "far below the SDK's
-15 s"): they catch an unbounded or SDK-retried request, not a slow CI machine.
+No assertion here depends on the machine's speed: a fault that never ends (a hang, a 10 s
+delay against a 1 s budget) proves the budget by the error it produces, retries are counted
+on the server, and sleeps are recorded (crane's backoffs, the SDK's own retry sleeps) rather
+than timed. Lower bounds ("it waited for the Retry-After") hold on any machine. Budgets of
+calls that are meant to succeed are generous, so a loaded machine cannot fail them.
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from crane.errors import SecretsError
+from crane.secrets import infisical_http
 from tests.fakes.infisical_server import FakeInfisicalServer, Fault, closed_port_url
 from tests.infisical.helpers import PROD_SECRETS, fetch, resolution, timed, write_profile
 
 SDK_RETRY_SECONDS = 14.0  # what the SDK would spend on a refused port by itself
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[float]]:
+    """Every sleep crane's retry policy and the SDK's retry decorator take, recorded (and taken)."""
+    from infisical_sdk import infisical_requests  # noqa: TID253
+
+    taken: dict[str, list[float]] = {"crane": [], "sdk": []}
+
+    def crane_sleep(seconds: float) -> None:
+        taken["crane"].append(seconds)
+        time.sleep(seconds)
+
+    def sdk_sleep(seconds: float) -> None:
+        taken["sdk"].append(seconds)
+        time.sleep(seconds)
+
+    # call_with_retries takes its sleep as a default argument, bound when it was defined.
+    monkeypatch.setattr(infisical_http.call_with_retries, "__defaults__", (crane_sleep,))
+    monkeypatch.setattr(infisical_requests, "time", SimpleNamespace(sleep=sdk_sleep, time=time.time))
+    return taken
 
 
 def _fails(res_profiles: Path, budget: float) -> tuple[SecretsError, float]:
@@ -34,56 +60,55 @@ def _names_the_target(err: SecretsError) -> None:
 # -- transport ----------------------------------------------------------------------------------------
 
 
-def test_refused_connection_fails_quickly_within_budget(tmp_path: Path) -> None:
+def test_refused_connection_fails_quickly_within_budget(tmp_path: Path, sleeps: dict[str, list[float]]) -> None:
     profiles = write_profile(tmp_path, closed_port_url())
-    err, elapsed = _fails(profiles, 3.0)
+    err, _ = _fails(profiles, 30.0)
     assert "connection refused" in err.message
     assert "no offline copy" in err.message
     _names_the_target(err)
-    assert elapsed < 3.0  # 3 attempts and two short backoffs, never the SDK's ~15 s
+    # 3 attempts and two short backoffs, never the SDK's ~15 s of retry sleeps
+    assert sleeps["sdk"] == [] and len(sleeps["crane"]) <= infisical_http.MAX_RETRIES
+    assert sum(sleeps["crane"]) < 3.0
 
 
 def test_accept_then_hang_fails_at_the_budget(server: FakeInfisicalServer, profiles: Path) -> None:
     server.inject("login", Fault.hang())
     err, elapsed = _fails(profiles, 1.5)
-    assert "did not answer within the 1.5 s budget" in err.message
+    assert "did not answer within the 1.5 s budget" in err.message  # the hang never ends: only the budget
     _names_the_target(err)
-    assert 1.0 < elapsed < 3.0
+    assert elapsed >= 1.0  # a lower bound holds on any machine
     assert server.count("login") == 1  # a read timeout is not retried: the budget is gone
 
 
 def test_hang_on_listing_after_login(server: FakeInfisicalServer, profiles: Path) -> None:
     server.inject("secrets", Fault.hang())
-    err, elapsed = _fails(profiles, 1.5)
-    assert "did not answer" in err.message
-    assert elapsed < 3.0
+    err, _ = _fails(profiles, 1.5)
+    assert "did not answer" in err.message  # the hang never ends: only the budget ends the call
 
 
 def test_slow_response_within_budget_succeeds(server: FakeInfisicalServer, profiles: Path) -> None:
     server.inject("secrets", Fault.slow(0.6))
     with timed() as t:
-        result = fetch(resolution(profiles, "prod"), timeout=5)
+        result = fetch(resolution(profiles, "prod"), timeout=30)
     assert result.secrets == PROD_SECRETS
     assert t[0] >= 0.6
 
 
 def test_slow_response_beyond_budget_fails_at_the_budget(server: FakeInfisicalServer, profiles: Path) -> None:
     server.inject("secrets", Fault.slow(10))
-    err, elapsed = _fails(profiles, 1.0)
-    assert "did not answer" in err.message
-    assert elapsed < 2.0
+    err, _ = _fails(profiles, 1.0)
+    assert "did not answer" in err.message  # waiting would have succeeded after 10 s: the budget ended it
 
 
 def test_body_stalling_midway_is_bounded_too(server: FakeInfisicalServer, profiles: Path) -> None:
     server.inject("secrets", Fault.slow_body(10))
-    err, elapsed = _fails(profiles, 1.0)
+    err, _ = _fails(profiles, 1.0)
     assert "did not answer" in err.message or "stalled" in err.message
-    assert elapsed < 2.0
 
 
 def test_reset_is_retried_then_succeeds(server: FakeInfisicalServer, profiles: Path) -> None:
     server.inject("secrets", Fault.reset())
-    result = fetch(resolution(profiles, "prod"), timeout=5)
+    result = fetch(resolution(profiles, "prod"), timeout=30)
     assert result.secrets == PROD_SECRETS
     assert server.count("secrets") == 2
     assert result.facts["retries"] == 1
@@ -91,10 +116,9 @@ def test_reset_is_retried_then_succeeds(server: FakeInfisicalServer, profiles: P
 
 def test_connection_closed_without_answer_three_times_fails(server: FakeInfisicalServer, profiles: Path) -> None:
     server.inject("secrets", Fault.close(), times=None)
-    err, elapsed = _fails(profiles, 5.0)
+    err, _ = _fails(profiles, 30.0)
     assert "cannot reach Infisical" in err.message
     assert server.count("secrets") == 3  # first try + at most 2 retries
-    assert elapsed < 5.0
 
 
 def test_short_body_is_a_broken_connection(server: FakeInfisicalServer, profiles: Path) -> None:
@@ -109,7 +133,7 @@ def test_short_body_is_a_broken_connection(server: FakeInfisicalServer, profiles
 def test_429_with_hint_inside_budget_is_retried(server: FakeInfisicalServer, profiles: Path) -> None:
     server.inject("secrets", Fault.rate_limited(wait=1))
     with timed() as t:
-        result = fetch(resolution(profiles, "prod"), timeout=5)
+        result = fetch(resolution(profiles, "prod"), timeout=30)
     assert result.secrets == PROD_SECRETS
     assert server.count("secrets") == 2
     assert t[0] >= 0.9  # it honoured the wait
@@ -118,17 +142,18 @@ def test_429_with_hint_inside_budget_is_retried(server: FakeInfisicalServer, pro
 def test_429_hint_from_the_message_when_no_header(server: FakeInfisicalServer, profiles: Path) -> None:
     server.inject("secrets", Fault.rate_limited(wait=1, header=False))
     with timed() as t:
-        fetch(resolution(profiles, "prod"), timeout=5)
+        fetch(resolution(profiles, "prod"), timeout=30)
     assert t[0] >= 0.9 and server.count("secrets") == 2
 
 
-def test_429_beyond_budget_fails_at_once_with_when_to_retry(server: FakeInfisicalServer, profiles: Path) -> None:
+def test_429_beyond_budget_fails_at_once_with_when_to_retry(server: FakeInfisicalServer, profiles: Path,
+                                                             sleeps: dict[str, list[float]]) -> None:
     server.inject("secrets", Fault.rate_limited(wait=37))
-    err, elapsed = _fails(profiles, 5.0)
+    err, _ = _fails(profiles, 5.0)
     assert "try again in 37 s" in err.message
     assert "after" in err.message  # a wall-clock time to come back
     _names_the_target(err)
-    assert elapsed < 2.0
+    assert sleeps == {"crane": [], "sdk": []}  # at once: no waiting out the budget
     assert server.count("secrets") == 1
 
 
@@ -142,6 +167,7 @@ def test_real_rate_limit_bucket(tmp_path: Path) -> None:
     from tests.infisical.helpers import running
 
     srv = running(rate_limits={"secrets": 1}, rate_limit_window=60)
+    srv.freeze_time()  # the second read falls in the first one's window however slow the machine is
     try:
         profiles = write_profile(tmp_path, srv.url)
         fetch(resolution(profiles, "prod"))
@@ -162,12 +188,11 @@ def test_5xx_once_is_retried(server: FakeInfisicalServer, profiles: Path) -> Non
 
 def test_5xx_persisting_is_an_error_after_two_retries(server: FakeInfisicalServer, profiles: Path) -> None:
     server.inject("secrets", Fault.server_error(500), times=None)
-    err, elapsed = _fails(profiles, 5.0)
+    err, _ = _fails(profiles, 30.0)
     assert "server error after 2 retries" in err.message
     assert "500" in err.message
     _names_the_target(err)
     assert server.count("secrets") == 3
-    assert elapsed < 5.0
 
 
 def test_html_502_from_a_proxy(server: FakeInfisicalServer, profiles: Path) -> None:
@@ -237,10 +262,8 @@ def test_budget_from_environment_variable(server: FakeInfisicalServer, profiles:
     from tests.infisical.helpers import UA_ENV
 
     server.inject("login", Fault.hang())
-    start = time.monotonic()
-    with pytest.raises(SecretsError, match="0.8 s budget"):
+    with pytest.raises(SecretsError, match="0.8 s budget"):  # the hang never ends: the budget did
         fetch(resolution(profiles, "prod"), environ={**UA_ENV, "CRANE_INFISICAL_TIMEOUT": "0.8"})
-    assert time.monotonic() - start < 2.0
 
 
 def test_fetch_option_beats_environment_variable(server: FakeInfisicalServer, profiles: Path) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from crane.errors import FallbackRefused, SecretsError
-from crane.secrets import ensure_complete
 from tests.fakes.infisical_server import FakeInfisicalServer
 from tests.infisical.helpers import PROD_SECRETS, PROJECT, alpha_fixture, fetch, resolution, running, write_profile
 
@@ -79,16 +78,15 @@ def test_production_404_is_an_error_not_a_fallback(tmp_path: Path) -> None:
     assert "create the folder" in (info.value.hint or "")
 
 
-def test_empty_production_is_returned_empty_for_the_zero_secrets_rule(tmp_path: Path) -> None:
+def test_empty_production_is_the_zero_secrets_error_naming_environment_path_and_project(tmp_path: Path) -> None:
     srv = running(alpha_fixture(staging=False, prod={}))
     try:
         profiles = write_profile(tmp_path, srv.url)
-        result = fetch(resolution(profiles, "prod"))
+        with pytest.raises(SecretsError, match="no secrets found") as info:
+            fetch(resolution(profiles, "prod"))
     finally:
         srv.stop()
-    assert result.secrets == {}
-    with pytest.raises(SecretsError, match="no secrets found"):
-        ensure_complete(result)
+    assert f"environment prod, path /alpha, project {PROJECT}" in info.value.message
 
 
 def test_empty_staging_on_a_current_server_falls_back_too(tmp_path: Path) -> None:

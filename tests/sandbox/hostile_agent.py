@@ -17,6 +17,11 @@ from collections.abc import Callable
 
 T = json.loads(os.environ["HOSTILE_TARGETS"])
 OUT = os.environ["HOSTILE_OUT"]
+# Started as Claude Code: crane passed its settings file (with the hook command) and the guard
+# supervisor's socket and pid in the environment.
+SETTINGS = sys.argv[sys.argv.index("--settings") + 1] if "--settings" in sys.argv else None
+SOCKET = os.environ.get("CRANE_GUARD_SOCKET") or T["guard_socket"]
+SUPERVISOR = int(os.environ.get("CRANE_GUARD_PID") or T["outside_pid"])
 report: list[str] = []
 loot: list[str] = []
 
@@ -102,11 +107,11 @@ attempt("crane export --env prod", lambda: run(
 # The supervisor's socket: usable, not replaceable.
 def connect() -> None:
     s = socket.socket(socket.AF_UNIX)
-    s.connect(T["guard_socket"])
+    s.connect(SOCKET)
     s.close()
 report.append("socket connect: " + ("ok" if not connect() else "?"))
-attempt("replace the guard socket", lambda: remove(T["guard_socket"]))
-attempt("add to the guard socket dir", lambda: write_new(os.path.join(T["guard_socket_dir"], "x")))
+attempt("replace the guard socket", lambda: remove(SOCKET))
+attempt("add to the guard socket dir", lambda: write_new(os.path.join(os.path.dirname(SOCKET), "x")))
 # Processes outside: the launcher, and a process the test started.
 def outsiders() -> list[str]:
     found = []
@@ -116,20 +121,27 @@ def outsiders() -> list[str]:
         except OSError:
             continue
         # pid 1 is the sandbox's own init (bubblewrap, inside): not the launcher outside.
-        if pid != "1" and ("cli.main" in cmd or "crane" in cmd.split("\0")[0]) or str(T["outside_pid"]) == pid:
+        if pid != "1" and ("cli.main" in cmd or "supervisor" in cmd or "crane" in cmd.split("\0")[0]) or \
+                pid in (str(T["outside_pid"]), str(SUPERVISOR)):
             found.append(cmd)
     return found
 attempt("find the launcher", outsiders)
 attempt("signal a process outside", lambda: os.kill(T["outside_pid"], signal.SIGSTOP) or True)
+attempt("stop the guard supervisor", lambda: os.kill(SUPERVISOR, signal.SIGSTOP) or True)
+attempt("kill the guard supervisor", lambda: os.kill(SUPERVISOR, signal.SIGKILL) or True)
 
 with open(os.path.join(OUT, "loot"), "w", encoding="utf-8") as fh:
     fh.write("\n".join(loot))
 # Afterwards: the guard hook as Claude Code would run it.
+hook = T["hook"]
+if SETTINGS:
+    with open(SETTINGS, encoding="utf-8") as fh:
+        hook = json.load(fh)["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
 for label, command in T["hook_calls"]:
     call = {"session_id": "s", "transcript_path": "/tmp/t.jsonl", "cwd": os.getcwd(), "permission_mode": "default",
             "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": command},
             "tool_use_id": "toolu_1"}
-    done = subprocess.run(["/bin/sh", "-c", T["hook"]], input=json.dumps(call), capture_output=True, text=True,
+    done = subprocess.run(["/bin/sh", "-c", hook], input=json.dumps(call), capture_output=True, text=True,
                           timeout=60, check=False)
     report.append(f"hook {label}: rc={done.returncode} stdout={done.stdout.strip()!r} "
                   f"stderr={done.stderr.strip()[:200]!r}")

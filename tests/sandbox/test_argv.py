@@ -172,11 +172,22 @@ def test_info_and_seccomp_fds_are_passed() -> None:
 
 def test_file_and_dir_hides() -> None:
     argv = build_argv(plan(hidden=(AWS, NETRC, CACHE)), CMD)
-    assert argv.count("--remount-ro") == 1
+    assert argv.count("--remount-ro") == 1 and argv[argv.index("--remount-ro") + 1] == AWS.path
     i = argv.index(AWS.path)
-    assert argv[i - 1:i + 3] == ["--tmpfs", AWS.path, "--remount-ro", AWS.path]
+    assert argv[i - 1:i + 1] == ["--tmpfs", AWS.path]
     j = argv.index(NETRC.path)
     assert argv[j - 2:j + 1] == ["--ro-bind", "/dev/null", NETRC.path]
+
+
+@pytest.mark.parametrize(("name", "the_plan", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_mount_points_are_made_before_a_hidden_dir_turns_read_only(
+        name: str, the_plan: SandboxPlan, expected: dict[str, str]) -> None:
+    """bubblewrap creates a bind's mount point itself: inside a read-only tmpfs it cannot."""
+    ops = mounts(build_argv(the_plan, CMD))
+    for i, (op, _, dest) in enumerate(ops):
+        if op == "--remount-ro" and dest != "/":
+            later = [d for o, _, d in ops[i + 1:] if o in ("--bind", "--ro-bind") and covers(dest, d) and d != dest]
+            assert later == [], (dest, later)
 
 
 def test_empty_command_is_refused() -> None:

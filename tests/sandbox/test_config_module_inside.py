@@ -25,8 +25,8 @@ def test_get_api_base_inside_with_the_cache_hidden(tmp_path: Path) -> None:
     profiles = project / "profiles"
     write_venture(profiles)
     real_cache = Path(os.environ["XDG_CACHE_HOME"]) / "crane"
-    (real_cache / "toml").mkdir(parents=True)
-    (real_cache / "toml" / "planted.marshal").write_bytes(b"not for the agent")
+    (real_cache / "offline").mkdir(parents=True)
+    (real_cache / "offline" / "planted.fernet").write_bytes(b"not for the agent")
     probe = project / "probe.py"
     probe.write_text(PROBE, encoding="utf-8")
     agent = project / "agent.sh"
@@ -39,6 +39,6 @@ def test_get_api_base_inside_with_the_cache_hidden(tmp_path: Path) -> None:
     lines = r.out.splitlines()
     assert lines.count("api https://staging-api.alpha.example") == 2, r.out
     assert lines.count("env dev") == 2
-    assert lines[2] == "cache-before " and "planted.marshal" not in r.out  # the real cache is not there
+    assert lines[2] == "cache-before " and "offline" not in r.out  # the real cache is not there
     assert lines[5] == "cache-before toml"  # the first run cached into the session's private dir
-    assert (real_cache / "toml" / "planted.marshal").read_bytes() == b"not for the agent"
+    assert (real_cache / "offline" / "planted.fernet").read_bytes() == b"not for the agent"

@@ -140,3 +140,14 @@ def test_a_project_that_holds_the_home_directory_is_noted(tmp_path: Path) -> Non
         assert any("all of it is writable" in n for n in layout.notes), project
     inside = gather(environ=os.environ, project=str(tmp_path), bwrap="bwrap", create=False)
     assert not any("all of it is writable" in n for n in inside.notes)
+
+
+def test_the_agents_program_is_visible_from_under_tmp_but_never_makes_the_project_read_only(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    inside = gather(environ=os.environ, project=str(project), bwrap="bwrap", create=False,
+                    agent_path=str(project / "agent.sh"))
+    assert not any(s.path.startswith(str(project)) for s in inside.plan.readonly if "program" in s.why)
+    elsewhere = gather(environ=os.environ, project=str(project), bwrap="bwrap", create=False,
+                       agent_path=str(tmp_path / "bin" / "claude"))
+    assert os.path.realpath(tmp_path / "bin") in {s.path for s in elsewhere.plan.readonly}

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from crane.guard.run.install import hook_command
 from tests.core.helpers import LAUNCHER, PY, run_crane
 from tests.sandbox.conftest import bwrap_or_skip
 from tests.sandbox.helpers import PROD_CANARY, write_venture
@@ -65,7 +64,7 @@ def guard_socket(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.mark.parametrize("dry_run", [False, True], ids=["staging", "staging-dry-run"])
 def test_hostile_agent_gets_nothing_and_the_guard_still_holds(
-        tmp_path: Path, dry_run: bool, outside: subprocess.Popen[bytes], guard_socket: Path) -> None:
+        tmp_path: Path, dry_run: bool, outside: subprocess.Popen[bytes]) -> None:
     bwrap_or_skip()
     import keyring
 
@@ -82,9 +81,12 @@ def test_hostile_agent_gets_nothing_and_the_guard_still_holds(
         "toml_cache": cache / "toml" / "0badc0de-alpha.toml.marshal",
         "offline_copy": cache / "offline" / "abc-def.fernet", "config_file": config / "config.toml",
     }
-    for path in crane_files.values():
+    for name, path in crane_files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"{CRANE_CANARY}\n", encoding="utf-8")
+        if name == "audit_log":  # the supervisor appends its own decisions: a valid line to start with
+            path.write_text(json.dumps({"canary": CRANE_CANARY}) + "\n", encoding="utf-8")
+        elif name != "state_db":  # the supervisor creates the run state (a planted one would stop it)
+            path.write_text(f"{CRANE_CANARY}\n", encoding="utf-8")
     keyring.set_password("crane", KEYRING_ITEM, KEYRING_CANARY)
     keyring_dir = Path(os.environ["XDG_DATA_HOME"]) / "python_keyring"
     keyring_file = next(keyring_dir.iterdir())
@@ -107,23 +109,27 @@ def test_hostile_agent_gets_nothing_and_the_guard_still_holds(
         "rules_file": str(LAUNCHER / "crane" / "guard" / "rules" / "rules.toml"),
         "stdlib_module": os.path.realpath(os.__file__), "site_packages": site,
         "git_hooks": str(project / ".git" / "hooks"),
-        "guard_socket": str(guard_socket), "guard_socket_dir": str(guard_socket.parent),
-        "outside_pid": outside.pid, "prod_canary": PROD_CANARY,
-        "hook": hook_command(PY), "hook_calls": hook_calls,
+        "guard_socket": "", "outside_pid": outside.pid, "prod_canary": PROD_CANARY,
+        "hook": "exit 1", "hook_calls": hook_calls,  # the hook comes from crane's --settings file
     }
-    agent = project / "agent"
+    # Installed as `claude`: crane starts the guard supervisor, installs the hook client through
+    # --settings and puts the supervisor's socket and pid in the agent's environment.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    agent = bin_dir / "claude"
     agent.write_text(f"#!{PY}\n" + HOSTILE.read_text(encoding="utf-8"), encoding="utf-8")
     agent.chmod(0o755)
-    watched = (state, cache, config, keyring_dir, profiles, project / ".git", *(home / r for r in (
+    watched = (cache, config, keyring_dir, profiles, project / ".git", *(home / r for r in (
         ".aws", ".wrangler", ".config/.wrangler", ".config/gcloud", ".azure", ".docker")))
     before = snapshot(*watched)
+    audit_before = crane_files["audit_log"].read_bytes()
 
     r = run_crane("launch", "--venture", "alpha", "--env", "staging", "--profiles-dir", str(profiles),
-                  *(["--dry-run"] if dry_run else []), str(agent), cwd=project,
+                  *(["--dry-run"] if dry_run else []), "claude", cwd=project,
                   env={"HOSTILE_TARGETS": json.dumps(targets), "HOSTILE_OUT": str(project),
-                       "CRANE_GUARD_SOCKET_DIR": str(guard_socket.parent)})
+                       "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
     assert r.rc == 0, r.err
-    assert "sandbox on (bubblewrap)" in r.err
+    assert "sandbox on (bubblewrap)" in r.err and "guard supervisor running" in r.err
     report = (project / "report").read_text(encoding="utf-8")
     breaches = [line for line in report.splitlines() if line.startswith("BREACH")]
     assert breaches == [], report
@@ -134,8 +140,14 @@ def test_hostile_agent_gets_nothing_and_the_guard_still_holds(
                    base64.b64encode(KEYRING_CANARY.encode()).decode()):
         assert canary not in loot
 
+    # The state dir is the supervisor's (outside): it only appends; nothing from the agent is in it.
+    assert crane_files["audit_log"].read_bytes().startswith(audit_before)
+    for path in state.rglob("*"):
+        assert not path.is_file() or b"HOSTILE" not in path.read_bytes(), path
     after = snapshot(*watched)
-    assert {k: v for k, v in after.items() if k in before} == before  # nothing real changed
+    # Nothing real changed (the launcher, outside, prunes its own stale parsed-TOML entries).
+    assert {k: v for k, v in after.items() if k in before} == {
+        k: v for k, v in before.items() if k in after or not k.startswith(str(cache / "toml"))}
     for path in set(after) - set(before):  # only the launcher's own parsed-TOML cache may appear
         assert path.startswith(str(cache / "toml")) and b"HOSTILE" not in Path(path).read_bytes(), path
     for place in (LAUNCHER / "crane", Path(site), project / ".git" / "hooks"):
@@ -143,14 +155,14 @@ def test_hostile_agent_gets_nothing_and_the_guard_still_holds(
     with open(f"/proc/{outside.pid}/stat", encoding="ascii") as fh:
         assert fh.read().split(")")[1].split()[0] != "T"  # not stopped
 
-    # Until the guard supervisor answers from outside, this hand-run in-process hook finds crane's
-    # state dir hidden (the stub is not Claude Code, so no hook was meant to run inside) and fails
-    # closed: exit 2, nothing on stdout. Either way nothing runs.
+    # Afterwards the guard, asked through the hook client as Claude Code would, still answers
+    # from the supervisor outside: the production write is denied, the dry run intercepts.
     hook_lines = {line.split(":")[0]: line for line in report.splitlines() if line.startswith("hook ")}
-    for label in ("hook prod write", *(["hook staging write"] if dry_run else [])):
-        line = hook_lines[label]
-        assert "rc=2" in line and "stdout=''" in line and ("NOT executed" in line or "crane guard error" in line), line
-
+    prod = hook_lines["hook prod write"]
+    assert "rc=2" in prod and "stdout=''" in prod and "NOT executed: npx wrangler deploy --env production" in prod
+    if dry_run:
+        staging = hook_lines["hook staging write"]
+        assert "rc=2" in staging and "crane dry-run: NOT executed" in staging, staging
 
 def test_control_without_the_sandbox_the_same_agent_gets_in(tmp_path: Path, guard_socket: Path,
                                                              outside: subprocess.Popen[bytes]) -> None:

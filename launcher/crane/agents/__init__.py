@@ -19,6 +19,15 @@ if TYPE_CHECKING:
 
 Say = Callable[[str], None]
 
+# Agents whose guard runs through the session's guard supervisor (crane/monitor.py): crane
+# launch keeps running beside them instead of exec'ing them. The Codex and Gemini adapters add
+# their names here.
+SUPERVISED = frozenset({"claude"})
+
+
+def is_supervised(argv0: str) -> bool:
+    return os.path.basename(argv0) in SUPERVISED
+
 
 def prepare_agent(argv: list[str], env: Mapping[str, str], res: Resolution, *, guard: bool, dry_run: bool,
                   say: Say) -> list[str]:
@@ -29,7 +38,7 @@ def prepare_agent(argv: list[str], env: Mapping[str, str], res: Resolution, *, g
     if name == "claude":
         from crane.agents.claude import prepare
 
-        return prepare(argv, env, say)
+        return prepare(argv, env, res, dry_run=dry_run, say=say)
     if name in ("codex", "gemini"):
         say(f"WARNING: crane guard is not active for {name}: crane installs its guard only into Claude Code "
             "so far; production writes by this agent are NOT gated")

@@ -17,7 +17,10 @@ app = typer.Typer(
     help="Run AI coding agents against the right environment, with the right secrets, behind a guard.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # tracebacks only with --debug, and never with locals (secrets)
-    add_completion=False,
+    # typer's --install-completion/--show-completion (bash, zsh, fish); `crane completion SHELL` prints
+    # a script explicitly. Costs nothing measurable: typer imports its completion code anyway.
+    add_completion=True,
+    epilog="Start with: crane init. Documentation (guide, configuration, guard): crane docs.",
 )
 
 
@@ -37,13 +40,17 @@ def _root(
 
 
 def _register() -> None:
-    from crane.cli import export, guard, misc, preflight, run
+    from crane.cli import docs, export, guard, init, mcp, misc, preflight, run, smoke
 
+    init.register(app)
     preflight.register(app)
     run.register(app)
     export.register(app)
     misc.register(app)
     guard.register(app)
+    smoke.register(app)
+    mcp.register(app)
+    docs.register(app)
 
 
 def _error(message: str, hint: str | None = None) -> None:
@@ -58,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         return is_truthy(os.environ.get("CRANE_DEBUG"))
 
     try:
-        result = app(args=argv, standalone_mode=False)
+        # prog_name: the name shell completion and usage lines use, however crane was started.
+        result = app(args=argv, prog_name="crane", standalone_mode=False)
     except CraneError as exc:
         if debug():  # the traceback, and still the exit code the error means
             traceback.print_exc()
@@ -76,6 +84,19 @@ def main(argv: list[str] | None = None) -> int:
         else:
             _error(exc.format_message())
         return int(ExitCode.USAGE)
+    except OSError as exc:  # a path crane could not use (read-only home, a file where a dir should be)
+        from crane.dirs import from_os_error
+
+        error = from_os_error(exc)
+        if error is None:
+            if debug():
+                raise
+            _error(f"unexpected {exc.__class__.__name__} (a bug in crane)", "run again with --debug for a traceback")
+            return int(ExitCode.FAILURE)
+        if debug():
+            traceback.print_exc()
+        _error(error.message, error.hint)
+        return int(error.exit_code)
     except Exception as exc:  # a bug: a short message (never its text, which may hold data) unless --debug
         if debug():
             raise

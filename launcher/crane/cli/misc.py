@@ -36,13 +36,19 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(rows, indent=2))
             return 0
         if not rows:
-            typer.echo("no ventures found (see: crane preflight --help, docs/configuration.md)", err=True)
+            typer.echo("no ventures found (create one: crane init; see docs/configuration.md)", err=True)
+            return 0
+        from crane.cli.table import table
+
+        cells: list[list[str]] = []
         for r in rows:
             if r["error"]:
-                typer.echo(f"{r['venture']:<16} BROKEN  {r['error']}")
+                cells.append([str(r["venture"]), "-", "BROKEN", "-", str(r["error"])])  # the error names the file
             else:
-                staging = "staging+prod" if r["staging"] else "prod only"
-                typer.echo(f"{r['venture']:<16} {r['provider']:<10} {staging:<13} {r['profile']}")
+                environments = "production, staging" if r["staging"] else "production only"
+                cells.append([str(r["venture"]), str(r["name"]), str(r["provider"]), environments, str(r["profile"])])
+        for line in table(["VENTURE", "NAME", "SECRETS", "ENVIRONMENTS", "PROFILE"], cells):
+            typer.echo(line)
         return 0
 
     @app.command()

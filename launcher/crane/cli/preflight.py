@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -27,10 +28,13 @@ def register(app: typer.Typer) -> None:
         from crane.preflight import run_preflight
         from crane.render import report_json_text, report_text
         from crane.secrets import FetchOptions
+        from crane.style import use_colour
 
         report = run_preflight(build_request(venture, env, profiles_dir, no_fallback), FetchOptions(offline=offline),
                                agent=agent)
         for note in report.notes:  # warnings go to stderr in both modes; stdout stays parseable
             typer.echo(note, err=True)
-        typer.echo(report_json_text(report) if as_json else report_text(report))
+        # color=True: typer must not strip what report_text painted; it paints only for a terminal.
+        typer.echo(report_json_text(report) if as_json else report_text(report, colour=use_colour(sys.stdout)),
+                   color=True)
         return 0 if report.ok else 1

@@ -10,7 +10,10 @@ from crane.cli.options import EnvOpt, NoFallbackOpt, OfflineOpt, ProfilesDirOpt,
 from crane.errors import UsageError
 
 NestedOpt = Annotated[bool, typer.Option("--nested", help="Allow a launch inside a crane session.")]
-_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True}
+# crane's options come BEFORE the command; everything from the command's name on belongs to the
+# command (as with env, sudo and aws-vault exec): `crane launch -v acme myagent -e staging` gives
+# `-e staging` to myagent. An unknown option before the name is crane's usage error.
+_CONTEXT = {"allow_extra_args": True, "allow_interspersed_args": False}
 
 
 def register(app: typer.Typer) -> None:
@@ -36,7 +39,7 @@ def register(app: typer.Typer) -> None:
         return launch(LaunchRequest(list(ctx.args), build_request(venture, env, profiles_dir, no_fallback),
                                     FetchOptions(offline=offline), nested=nested))
 
-    @app.command(name="launch", context_settings=_CONTEXT, options_metavar="[OPTIONS] AGENT [-- AGENT_ARGS...]")
+    @app.command(name="launch", context_settings=_CONTEXT, options_metavar="[OPTIONS] AGENT [AGENT_ARGS...]")
     def launch_(
         ctx: typer.Context,
         venture: VentureOpt = None,
@@ -53,13 +56,14 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         """Start an agent (claude, codex, gemini, or any command) with secrets and the guard.
 
-        Example: crane launch --venture alpha --env staging claude -- --model sonnet
+        crane's options come before AGENT; everything after it is the agent's (a `--` right after
+        AGENT is dropped). Example: crane launch --venture alpha --env staging claude --model sonnet
         """
         from crane.secrets import FetchOptions
         from crane.session import LaunchRequest, launch
 
         if not ctx.args:
-            raise UsageError("no agent given", "usage: crane launch [OPTIONS] AGENT [-- AGENT_ARGS...]")
+            raise UsageError("no agent given", "usage: crane launch [OPTIONS] AGENT [AGENT_ARGS...]")
         command = list(ctx.args)
         if len(command) > 1 and command[1] == "--":  # `AGENT -- ARGS`: the separator is ours, not the agent's
             del command[1]

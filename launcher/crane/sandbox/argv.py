@@ -8,7 +8,8 @@ Mounts are applied in order, later ones on top of earlier ones, so the order bel
   4. read-only: crane's code, the interpreter and its libraries, `.git/hooks` (even inside 3)
   5. hidden: crane's state/cache/config, keyring storage, credential stores, dotenv files
      (even inside 3: a profiles/ directory in the project; directories become an empty tmpfs,
-     files /dev/null; a path that does not exist is skipped: there is nothing to read)
+     read-only once 6 and 7 made their mount points in it; files /dev/null; a path that does not
+     exist is skipped: there is nothing to read)
   6. visible read-only, even inside 5: the session's profile, the guard's socket directory
   7. passed through read-write, even inside 1 or 5: the SSH agent socket
 
@@ -37,10 +38,9 @@ def is_under(path: str, parent: str) -> bool:
 
 
 def _hide(spot: Spot) -> list[str]:
-    if spot.kind == "dir":
-        args = ["--tmpfs", spot.path]
-        return args if spot.scratch else [*args, "--remount-ro", spot.path]
-    return ["--ro-bind", "/dev/null", spot.path]
+    # A directory's tmpfs is made read-only at the very end: the binds of steps 6 and 7 may need
+    # to create their mount points inside it first.
+    return ["--tmpfs", spot.path] if spot.kind == "dir" else ["--ro-bind", "/dev/null", spot.path]
 
 
 def build_argv(plan: SandboxPlan, command: Sequence[str]) -> list[str]:
@@ -61,15 +61,19 @@ def build_argv(plan: SandboxPlan, command: Sequence[str]) -> list[str]:
     for spot in _depth_first(plan.readonly):
         args += ["--ro-bind", spot.path, spot.path]
     rebound = [plan.home, plan.project, *(s.path for s in plan.writable)]
-    for spot in _depth_first(plan.hidden):
-        # Under a private tmp dir and not brought back: invisible already.
-        if not any(is_under(spot.path, tmp) for tmp in plan.private_tmp) or any(
-                is_under(spot.path, r) for r in rebound):
-            args += _hide(spot)
+    hidden = [spot for spot in _depth_first(plan.hidden)
+              # Under a private tmp dir and not brought back: invisible already.
+              if not any(is_under(spot.path, tmp) for tmp in plan.private_tmp)
+              or any(is_under(spot.path, r) for r in rebound)]
+    for spot in hidden:
+        args += _hide(spot)
     for spot in _depth_first(plan.visible):
         args += ["--ro-bind", spot.path, spot.path]
     for spot in _depth_first(plan.passthrough):
         args += ["--bind", spot.path, spot.path]
+    for spot in hidden:
+        if spot.kind == "dir" and not spot.scratch:
+            args += ["--remount-ro", spot.path]
     args += ["--unshare-pid", "--unshare-ipc", "--die-with-parent", "--cap-drop", "ALL",
              "--setenv", "CRANE_SANDBOX", "bwrap", "--chdir", plan.project]
     if plan.info_fd is not None:

@@ -178,15 +178,14 @@ def gather(
     profile: Profile | None = None,
     settings: SandboxSettings | None = None,
     agent: str = "",
+    agent_path: str | None = None,
     guard_socket_dir: str | None = None,
+    guard_drop_dir: str | None = None,
     visible: Sequence[str] = (),
-    hook_inside: bool = False,
     info_fd: int | None = None,
     create: bool = True,
 ) -> Layout:
-    """The plan for one session. `hook_inside`: the guard hook itself runs inside the sandbox
-    (Claude Code's in-process hook, before the guard supervisor): it must write the real run state
-    and audit log, so crane's state dir stays read-write, as it was without a sandbox (a note says so).
+    """The plan for one session.
     `create`: make crane's own dirs, the agent's dir and .git/hooks first (a launch does; preflight
     does not), so the agent cannot create them, unhidden, from inside."""
     settings = settings or SandboxSettings()
@@ -198,15 +197,12 @@ def gather(
         os.makedirs(own, mode=0o700, exist_ok=True)  # missing, it could be created from inside
     state = _spot(state_path(), "crane's state (run state, audit log)")
     crane_dirs = [
-        *([] if hook_inside else [state]),
+        state,
         # Private scratch: the config module re-caches parsed TOML there, inside the session only.
         _spot(cache_path(), "crane's cache (parsed TOML, offline copies)", scratch=True),
         _spot(config_path(), "crane's configuration and profiles"),
     ]
     keyring, notes = keyring_spots(environ, home)
-    if hook_inside:
-        notes.append(f"crane's state dir {state.path} stays writable from inside: the guard hook runs inside "
-                     "the sandbox and writes the run state and audit log there")
     dotenvs = []
     if profile is not None and profile.dotenv is not None:
         # Both environments' files: the other's must never be read; the session's own is hidden
@@ -252,14 +248,19 @@ def gather(
     if create and agent in ("claude", "codex", "gemini"):
         os.makedirs(os.path.join(home, f".{agent}"), exist_ok=True)  # under a read-only home it could not be made
     git_writable, hooks = git_spots(project, create=create)
+    # The agent's program and what lies next to it, when it lives under the private /tmp (elsewhere
+    # the read-only host shows it, or it is in the project, which must stay writable).
+    program_dir = os.path.dirname(os.path.realpath(agent_path)) if agent_path and os.path.isabs(agent_path) else ""
+    program = [_spot(program_dir, "the agent's program")] if program_dir and any(
+        _under(program_dir, tmp) for tmp in ("/tmp", "/var/tmp")) and not _under(program_dir, project) else []
     writable = [_spot(p, "agent config and cache") for p in dict.fromkeys(writable_paths)] + git_writable
-    if hook_inside:
-        writable.append(state)
     hidden = [*crane_dirs, *keyring, *dotenvs, *stores, *extra]
     visible_spots = ([_spot(profile.path, "the profile")] if profile else []) + [
         _spot(p, "session file") for p in visible]
-    if guard_socket_dir:
+    if guard_socket_dir:  # the supervisor's socket: connectable, not replaceable
         visible_spots.append(_spot(guard_socket_dir, "the guard's socket directory"))
+    if guard_drop_dir and os.path.isabs(guard_drop_dir):  # where the hook client drops alerts
+        passthrough.append(_spot(guard_drop_dir, "the guard's alert drop directory"))
 
     if project == "/" or project == home or _under(home, project):
         notes.append(f"the project directory is {project}: all of it is writable from inside (except what is "
@@ -272,7 +273,7 @@ def gather(
                      "set sysctl dev.tty.legacy_tiocsti=0")
     plan = SandboxPlan(
         bwrap=bwrap, home=home, project=project,
-        writable=tuple(writable), readonly=tuple(code_spots() + hooks), hidden=tuple(hidden),
+        writable=tuple(writable), readonly=tuple(code_spots() + hooks + program), hidden=tuple(hidden),
         visible=tuple(visible_spots), passthrough=tuple(passthrough),
         terminal_signals=tuple(name for name in ("INT", "QUIT")
                                if signal.getsignal(getattr(signal, f"SIG{name}")) is not signal.SIG_IGN),

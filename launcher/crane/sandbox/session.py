@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from crane.sandbox.process import SandboxedProcess
 
 Say = Callable[[str], None]
-Starter = Callable[[Sequence[str], Mapping[str, str]], "SandboxedProcess"]
+Starter = Callable[[Sequence[str], Mapping[str, str], "Callable[[], None] | None"], "SandboxedProcess"]
 
 UNPROTECTED = ("the agent can read crane's state, cache and configuration (run state, audit log, offline "
                "copies), the keyring, every dotenv file and cloud credential store of this user, write the "
@@ -65,38 +65,41 @@ def decide(flag: bool | None, settings: SandboxSettings | None, environ: Mapping
     return Decision(found.ok, mode, source, found)
 
 
-def layout_for(decision: Decision, profile: Profile, environ: Mapping[str, str], *, agent: str = "",
-               visible: Sequence[str] = (), cwd: str | None = None, create: bool = True,
-               hook_inside: bool = False) -> Layout:
+def layout_for(decision: Decision, profile: Profile, environ: Mapping[str, str], *, agent_path: str = "",
+               visible: Sequence[str] = (), cwd: str | None = None, create: bool = True) -> Layout:
     from crane.sandbox.gather import gather
 
     assert decision.availability is not None and decision.availability.bwrap is not None
+    from crane.guard.run.client import DROP_DIR_VAR, SOCKET_VAR
+
+    socket = environ.get(SOCKET_VAR, "")
     return gather(environ=environ, project=cwd or os.getcwd(), bwrap=decision.availability.bwrap,
-                  profile=profile, settings=profile.sandbox, agent=agent, visible=visible,
-                  guard_socket_dir=environ.get("CRANE_GUARD_SOCKET_DIR") or None, create=create,
-                  hook_inside=hook_inside)
+                  profile=profile, settings=profile.sandbox, agent=os.path.basename(agent_path),
+                  agent_path=agent_path or None, visible=visible,
+                  guard_socket_dir=os.path.dirname(socket) if os.path.isabs(socket) else None,
+                  guard_drop_dir=environ.get(DROP_DIR_VAR) or None, create=create)
 
 
-def prepare(flag: bool | None, profile: Profile, env: Mapping[str, str], argv: Sequence[str], say: Say, *,
-            hook_inside: bool = False) -> Starter | None:
-    """For `crane launch`: a function that starts argv in the sandbox, or None (warned) without one.
-    `hook_inside`: the guard hook runs inside the sandbox (see gather)."""
+def prepare(flag: bool | None, profile: Profile, env: Mapping[str, str], argv: Sequence[str],
+            say: Say) -> Starter | None:
+    """For `crane launch`: a function that starts argv in the sandbox (a crane.launch.Start), or
+    None (loudly warned) without one."""
     decision = decide(flag, profile.sandbox, env, profile.path)
     if not decision.use:
         say(decision.warning or "WARNING: crane sandbox off")
         return None
     from crane.sandbox import process
 
-    layout = layout_for(decision, profile, env, agent=os.path.basename(argv[0]), visible=session_files(argv),
-                        hook_inside=hook_inside)
+    layout = layout_for(decision, profile, env, agent_path=argv[0], visible=session_files(argv))
     for note in layout.notes:
         say(f"WARNING: crane sandbox: {note}")
     hidden = sum(1 for s in layout.plan.hidden if s.kind != "missing")
     say(f"crane: sandbox on (bubblewrap): {hidden} paths hidden, {len(layout.usable)} credentials usable "
         "(crane preflight lists them)")
 
-    def start(command: Sequence[str], child_env: Mapping[str, str]) -> SandboxedProcess:
-        return process.start(layout.plan, command, child_env)
+    def start(command: Sequence[str], child_env: Mapping[str, str],
+              preexec_fn: Callable[[], None] | None = None) -> SandboxedProcess:
+        return process.start(layout.plan, command, child_env, preexec_fn)
 
     return start
 

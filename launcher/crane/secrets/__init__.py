@@ -2,8 +2,9 @@
 
 `fetch_secrets(resolution)` picks the provider named by the Resolution, fetches, and then
 enforces the rules that make a launch safe: every required key present, not zero secrets, valid
-variable names, no NUL bytes. Any failure raises `SecretsError` naming venture, environment,
-source and keys (never values); a partial set is never returned.
+variable names, no NUL bytes, no name that changes how programs load code (loader_vars.py).
+Any failure raises `SecretsError` naming venture, environment, source and keys (never values); a
+partial set is never returned.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from crane.errors import SecretsError
 from crane.secrets.base import FetchOptions, FetchResult, Provider
+from crane.secrets.loader_vars import refuse_loader_vars
 
 if TYPE_CHECKING:
     from crane.resolve import Resolution
@@ -60,6 +62,7 @@ def ensure_complete(result: FetchResult) -> None:
             f"add them to the source, or remove them from [secrets] required in {res.profile.path}",
         )
     validate_names(result.secrets, where(res))
+    refuse_loader_vars(result.secrets, res.profile.allow_loader_vars, where(res), res.profile.path)
 
 
 def validate_names(secrets: Mapping[str, str], context: str) -> None:

@@ -44,5 +44,6 @@ class DotenvProvider:
                 raise SecretsError(f"{path}: {key} has no value (a line without '=')",
                                    "write KEY= for an intentionally empty value")
             secrets[key] = value
-        check = Check("secrets source", True, f"dotenv file {path} ({len(secrets)} entries)")
+        # The path is shown once, as the preflight's "Secrets source"; the check says what was read.
+        check = Check("secrets source", True, f"dotenv file read ({len(secrets)} entries)")
         return FetchResult(secrets, resolution, checks=(check,), facts={"file": str(path)})

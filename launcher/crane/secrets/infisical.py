@@ -15,6 +15,12 @@ What a fetch does, in order:
      refuses under --no-fallback / staging_fallback = false) and fetch production instead.
   6. Merge imports with Infisical's precedence, warn (key names only) about `${...}` references
      the server could not expand, store the offline copy, report checks and facts.
+Retries (infisical_http.call_with_retries): connection errors and 5xx twice at most, quickly; a
+rate limit (429, or a 5xx with `x-ratelimit-remaining: 0`, as some self-hosted versions send) is
+waited out only when the server's wait fits the budget, and only once per fetch, because the
+server counts per client IP and every launch on the machine shares that count. An empty
+production answer is an error naming environment, path and project (older servers answer a
+missing folder that way); a 404 naming the identity at login is a credentials error.
 Failures end in ONE `SecretsError` naming venture, environment, Infisical environment and path,
 with a hint. Only a transport failure (refused, unreachable, timed out) may be answered from the
 offline copy; a 401/403/404 deletes it instead. No message ever carries a secret value, the
@@ -38,7 +44,7 @@ from crane.envname import DEV
 from crane.errors import SecretsError, UsageError
 from crane.secrets import where
 from crane.secrets.base import FetchOptions, FetchResult
-from crane.secrets.credentials import TOKEN_ENV, Credentials, resolve_credentials
+from crane.secrets.credentials import ENV_CLIENT_ID, ENV_CLIENT_SECRET, TOKEN_ENV, Credentials, resolve_credentials
 from crane.secrets.keystore import Keystore
 from crane.secrets.offline_cache import OfflineCache
 from crane.secrets.tokens import AccessToken, TokenCache
@@ -190,7 +196,10 @@ class _Fetch:
     def _online(self) -> FetchResult:
         self._connect(resolve_credentials(self.environ, self.store, self.host, self.project_id, self.res.venture))
         res, listing = self._list_with_fallback()
-        return self._result(res, self._merge(listing, res))
+        secrets = self._merge(listing, res)
+        if not secrets:
+            raise self._nothing_found(res)
+        return self._result(res, secrets)
 
     def _list_with_fallback(self) -> tuple[Resolution, Any]:
         res = self.res
@@ -302,9 +311,12 @@ class _Fetch:
             raise self._unreachable(exc) from None
         except http.RateLimited as exc:
             at = datetime.fromtimestamp(exc.retry_at).strftime("%H:%M:%S")
-            raise self._error(res, f"Infisical rate limit hit during {phase}; try again in "
+            how = "" if exc.status == 429 else f" (answered as {exc.status} with rate-limit headers)"
+            raise self._error(res, f"Infisical rate limit hit during {phase}{how}; try again in "
                                    f"{math.ceil(exc.wait)} s (after {at})",
-                              f"wait until {at}; rate limits are per minute and per client IP") from None
+                              f"wait until {at}; Infisical limits requests per minute and per client IP, so "
+                              "other launches from this machine count too (see docs/guide.md, "
+                              "Infisical rate limits)") from None
         except http.MalformedBody:
             raise self._error(res, f"Infisical sent an undecodable response to {phase}", _MALFORMED_HINT) from None
         except RequestException as exc:
@@ -369,10 +381,11 @@ class _Fetch:
         stored, offline_detail = self._store_offline_copy(res, secrets)
         fallback_detail = _fallback_detail(res)
         checks = (
-            Check("infisical host", True, f"{self.host} reachable ({latency} ms)"),
+            # Host, project and path are printed once, as the preflight's "Secrets source" (and in facts).
+            Check("infisical host", True, f"reachable ({latency} ms)"),
             Check("infisical auth", True, f"{creds.source}; {origin}"),
-            Check("infisical project access", True, f"project {self.project_id}: read {source}"),
-            Check("secrets source", True, f"infisical {source} ({len(secrets)} secrets)"),
+            Check("infisical project access", True, f"read access to environment {res.secrets.environment}"),
+            Check("secrets source", True, f"{len(secrets)} secrets read"),
             Check("staging fallback", True, fallback_detail, informational=True),
             Check("offline cache", stored, offline_detail, informational=True),
         )
@@ -412,7 +425,13 @@ class _Fetch:
         if not secrets:
             return False, "not updated (nothing fetched)"
         if not self.cache.save(res.secrets, secrets):
-            return False, "could not be written"
+            if self.cache.write_error is None:
+                return False, "could not be written"
+            from crane.dirs import unusable
+
+            problem = unusable("cache", self.cache.write_error, self.environ)
+            self.notes.append(f"Warning: no offline copy kept: {problem.message}; {problem.hint}")
+            return False, f"could not be written: {problem.message}"
         if self.fallback_from is not None:
             # Remember the decision, so an offline staging launch follows it to production.
             self.cache.save(self.fallback_from, {}, fallback=self.fallback_reason)
@@ -442,7 +461,7 @@ class _Fetch:
                       else Check("infisical host", True, "not contacted (--offline)", informational=True))
         checks = (
             host_check,
-            Check("secrets source", True, f"offline copy of {source}, {_human(age)} old ({len(copy.secrets)} secrets)"),
+            Check("secrets source", True, f"offline copy, {_human(age)} old ({len(copy.secrets)} secrets)"),
             Check("staging fallback", True, _fallback_detail(res), informational=True),
             Check("offline cache", True, f"used: {_human(age)} old, limit {_human(self.cfg.cache_max_age)}",
                   informational=True),
@@ -539,11 +558,30 @@ class _Fetch:
                                "offline copy, if one is recent enough)")
         return self._error(res, f"Infisical refused the request ({detail})")
 
+    def _nothing_found(self, res: Resolution) -> SecretsError:
+        # Production (staging never gets here: an empty staging answer falls back or is refused).
+        # Older servers answer a missing folder with 200 and nothing, so a wrong path, a wrong
+        # environment slug and an identity scoped elsewhere all look like this: name all three.
+        env, path, kind = res.secrets.environment, res.secrets.path, res.effective_env
+        fallen = f"; staging was requested and fell back to production: {res.fallback}" if res.fallback else ""
+        # Not self._error(): where(res) would repeat project, environment and path.
+        return SecretsError(self._safe(f"no secrets found in Infisical environment {env}, path {path}, project "
+                                       f"{self.project_id} (venture {res.venture}, {res.environment_name}, "
+                                       f"host {self.host}){fallen}", limit=None),
+                            f"check that folder {path} exists in environment {env} of project {self.project_id} "
+                            f"and holds secrets (older servers answer a missing folder with an empty list), that "
+                            f"[secrets.infisical] {kind}_path / {kind}_environment / project_id in "
+                            f"{res.profile.path} are right, and that the machine identity may read that path")
+
     def _login_error(self, rej: _Rejected, res: Resolution) -> SecretsError:
         creds = self._creds()
         detail = self._detail(rej)
         locked = rej.status == 401 and "locked" in rej.message.lower()
-        if rej.status in (401, 403) and not locked:
+        # Some server versions answer an unknown or deleted client id with 404 NotFound "No
+        # identity with specified client ID was found" instead of 401: that is a credentials
+        # problem, told apart from a missing route (wrong host) by the body naming the identity.
+        unknown_identity = rej.status == 404 and _names_identity(rej)
+        if (rej.status in (401, 403) and not locked) or unknown_identity:
             self._forget_copy(res)
         if creds.source == "universal-auth env":
             fix = "check INFISICAL_UNIVERSAL_AUTH_CLIENT_ID / INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"
@@ -563,6 +601,16 @@ class _Fetch:
                                "Auth settings in Infisical")
         if rej.status in (400, 422):
             return self._error(res, f"Infisical rejected the login request ({detail})", fix)
+        if unknown_identity:
+            login = f"crane login --venture {res.venture} --client-id <client id>"
+            if creds.source == "universal-auth env":
+                todo = (f"set {ENV_CLIENT_ID} / {ENV_CLIENT_SECRET} to an existing machine identity, or unset "
+                        f"them and run `{login}`")
+            else:
+                todo = f"run `{login}` with the client id and secret of an existing machine identity"
+            return self._error(res, f"Infisical has no machine identity with the client id used for venture "
+                                    f"{res.venture} ({who}; {detail})",
+                               f"the identity was deleted or the client id is wrong: {todo}")
         if rej.status == 404:
             return self._error(res, f"no universal-auth login endpoint at {self.host} ({detail})",
                                "check [secrets.infisical] host / INFISICAL_API_URL (the host, without /api)")
@@ -625,6 +673,11 @@ def _key_value(secret: Any) -> tuple[str, str]:
     if not isinstance(key, str) or not isinstance(value, str):
         raise TypeError("secretKey/secretValue not strings")
     return key, value
+
+
+def _names_identity(rej: _Rejected) -> bool:
+    text = f"{rej.error} {rej.message}".lower()
+    return "identity" in text or "client id" in text
 
 
 def _text(value: Any) -> str:

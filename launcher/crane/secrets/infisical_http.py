@@ -80,10 +80,11 @@ class MalformedBody(Exception):
 
 
 class RateLimited(Exception):
-    def __init__(self, wait: float, retry_at: float) -> None:
+    def __init__(self, wait: float, retry_at: float, status: int = 429) -> None:
         super().__init__(f"rate limited; retry in {wait:.0f} s")
         self.wait = wait
         self.retry_at = retry_at  # wall-clock epoch seconds
+        self.status = status  # 429, or the 5xx some server versions send for a rate limit
 
 
 class UnsupportedSDK(Exception):
@@ -119,6 +120,7 @@ class Stats:
     last_status: int | None = None
     last_headers: Mapping[str, str] = field(default_factory=dict)
     retries: int = 0
+    rate_limited: int = 0  # rate-limit answers seen in this fetch (all calls together)
 
 
 class BoundedAdapter(HTTPAdapter):
@@ -254,11 +256,28 @@ def api_body(exc: BaseException) -> Mapping[str, Any]:
 
 
 _TRY_AGAIN = re.compile(r"try again in (\d+(?:\.\d+)?) ?s", re.IGNORECASE)
+_RATE_LIMIT_TEXT = re.compile(r"rate.?limit", re.IGNORECASE)
+
+
+def is_rate_limited(status: int, headers: Mapping[str, str], body: Mapping[str, Any]) -> bool:
+    """A 429, or a 5xx that is a rate limit in disguise: some self-hosted server versions answer
+    an exhausted bucket with 500 while the rate-limit plugin's headers still say
+    `x-ratelimit-remaining: 0` (and carry `retry-after`). Retrying such a 5xx at once, as a server
+    error would be, only spends more of the per-IP budget, so it must get the rate-limit policy."""
+    if status == 429:
+        return True
+    if status < 500:
+        return False
+    lowered = {k.lower(): v.strip() for k, v in headers.items()}
+    if lowered.get("x-ratelimit-remaining") == "0":
+        return True
+    return any(isinstance(body.get(name), str) and _RATE_LIMIT_TEXT.search(body[name])
+               for name in ("error", "message"))
 
 
 def rate_limit_wait(headers: Mapping[str, str], body: Mapping[str, Any], now: float | None = None) -> float:
-    """Seconds to wait after a 429: `retry-after` (seconds or HTTP date), else the number in
-    "try again in N seconds", else a default."""
+    """Seconds to wait after a rate limit: `retry-after` (seconds or HTTP date), else
+    `x-ratelimit-reset`, else the number in "try again in N seconds", else a default."""
     lowered = {k.lower(): v for k, v in headers.items()}
     value = lowered.get("retry-after", "").strip()
     if value:
@@ -272,6 +291,18 @@ def rate_limit_wait(headers: Mapping[str, str], body: Mapping[str, Any], now: fl
             when = None
         if when is not None:
             return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    reset = lowered.get("x-ratelimit-reset", "").strip()
+    if reset:
+        try:
+            seconds = float(reset)
+        except ValueError:
+            pass
+        else:
+            # Infisical's plugin sends seconds until the window resets; some servers send the
+            # reset time as epoch seconds instead (no window is a year long).
+            if seconds > 365 * 86400:
+                seconds -= time.time() if now is None else now
+            return max(0.0, seconds)
     message = body.get("message")
     if isinstance(message, str):
         match = _TRY_AGAIN.search(message)
@@ -287,8 +318,11 @@ def backoff(retry: int) -> float:
 
 def call_with_retries(op: Callable[[], T], budget: Budget, stats: Stats,
                       sleep: Callable[[float], None] = time.sleep) -> T:
-    """Run one SDK call under crane's policy: retry only connection errors, 5xx, and 429 (after
-    the server's wait hint), at most MAX_RETRIES times, never past the budget."""
+    """Run one SDK call under crane's policy, never past the budget: retry connection errors and
+    5xx with a short backoff, at most MAX_RETRIES times. A rate limit (see is_rate_limited) is
+    different, because self-hosted servers count requests per client IP and a burst of launches
+    shares that budget: crane never asks again before the server's wait is over, and asks again
+    at most ONCE per fetch (a second rate limit means the window is busy; fail and say when)."""
     retries = 0
     while True:
         try:
@@ -301,10 +335,11 @@ def call_with_retries(op: Callable[[], T], budget: Budget, stats: Stats,
                 raise
         except Exception as exc:
             status = api_status(exc)
-            if status == 429:
+            if status is not None and is_rate_limited(status, stats.last_headers, api_body(exc)):
                 wait = rate_limit_wait(stats.last_headers, api_body(exc))
-                if retries >= MAX_RETRIES or wait + REQUEST_MARGIN > budget.remaining():
-                    raise RateLimited(wait, time.time() + wait) from None
+                stats.rate_limited += 1
+                if stats.rate_limited > 1 or retries >= MAX_RETRIES or wait + REQUEST_MARGIN > budget.remaining():
+                    raise RateLimited(wait, time.time() + wait, status) from None
                 delay = wait
             elif status is not None and status >= 500 and retries < MAX_RETRIES:
                 delay = backoff(retries)

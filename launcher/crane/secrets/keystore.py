@@ -99,7 +99,8 @@ class Keystore:
         except Exception as exc:
             # NoKeyringError, a locked collection, D-Bus errors...: from now on behave as if
             # there were no keyring (the class name says enough; messages could echo input).
-            self._disable(f"keyring {operation.replace('_', ' ')} failed ({exc.__class__.__name__})")
+            self._disable(f"keyring {operation.replace('_', ' ')} failed ({exc.__class__.__name__}"
+                          f"{_file_problem(backend, exc)})")
             return None
 
     def get(self, item: str) -> str | None:
@@ -131,3 +132,15 @@ class Keystore:
 
     def set_json(self, item: str, data: dict[str, Any]) -> bool:
         return self.set(item, json.dumps(data, separators=(",", ":")))
+
+
+def _file_problem(backend: Any, exc: Exception) -> str:
+    """For a file-backed keyring (keyrings.alt) that cannot write its file: which file, and what
+    moves it; a read-only home is a common cause."""
+    file_path = getattr(backend, "file_path", None)
+    if not isinstance(exc, OSError) or not isinstance(file_path, str):
+        return ""
+    from crane.dirs import reason
+
+    return (f": keyring file {file_path}: {reason(exc)}; it lives under XDG_DATA_HOME, else HOME, "
+            "and PYTHON_KEYRING_BACKEND selects another backend")

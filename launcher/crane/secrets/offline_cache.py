@@ -72,6 +72,7 @@ class OfflineCache:
         self._store = store
         self._dir = directory or default_directory()
         self._clock = clock
+        self.write_error: OSError | None = None  # why the last save could not write its file
 
     @property
     def available(self) -> bool:
@@ -108,7 +109,8 @@ class OfflineCache:
         token = Fernet(key).encrypt(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
         try:
             _write_private(self.path_for(target), token)
-        except OSError:
+        except OSError as exc:
+            self.write_error = exc
             return False
         return True
 
@@ -173,7 +175,9 @@ def _matches(data: Any, target: SecretsTarget) -> bool:
 
 
 def _write_private(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from crane.private import private_dir
+
+    private_dir(path.parent)  # every missing level 0700, not only the last
     with contextlib.suppress(OSError):
         os.chmod(path.parent, 0o700)  # mkdir's mode is ignored when the directory already exists
     # Write-then-rename so a crash never leaves half a file; mkstemp creates it 0600.

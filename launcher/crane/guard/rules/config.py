@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 GUARD_KEYS = (
     "dry_run_scope", "production_gate", "production_envs", "sticky_ttl_seconds", "state_url",
     "alert_webhook", "rules", "local_writes", "mcp_write_patterns", "mcp_read_patterns", "deadline_seconds",
+    "require_safe_default",
 )
 
 # MCP tool names (fnmatch patterns on the part after `mcp__<server>__`) that write by default.
@@ -103,17 +104,31 @@ class GuardConfig(Record):
         )
 
 
-def load_guard_config(environ: Mapping[str, str] | None = None) -> GuardConfig:
-    """Build the guard's config for this hook process from its environment and the profile."""
+def load_guard_config(environ: Mapping[str, str] | None = None, cwd: str | None = None) -> GuardConfig:
+    """Build the guard's config for this hook process from its environment and the profile.
+
+    A launched agent's hook gets CRANE_PROFILE from crane. A hand-started client (the hook put in
+    place by `crane guard install`) has none: then the project's `.crane.toml` (looked for from
+    CLAUDE_PROJECT_DIR, which does not follow `cd`, else the tool call's `cwd`) names the venture,
+    so the profile's production URLs are known and the decisions match a launched session's.
+    """
     environ = os.environ if environ is None else environ
     profile_path = environ.get("CRANE_PROFILE", "").strip() or None
+    venture = environ.get("CRANE_VENTURE_CODE") or None
+    env_raw = environ.get("CRANE_ENV")
+    if profile_path is None:
+        project = _project_profile(environ, cwd)
+        if project is not None:
+            profile_path, venture, project_env = project
+            if not (env_raw or "").strip():
+                env_raw = project_env
     raw: Mapping[str, Any] = {}
     prod_urls: tuple[str, ...] = ()
     dev_urls: tuple[str, ...] = ()
     if profile_path:
         from crane.profiles import load_profile
 
-        profile = load_profile(profile_path)
+        profile = load_profile(profile_path, cached=False)  # never a cache the agent can write
         raw = profile.guard
         prod_urls = tuple(profile.urls.get(PROD, {}).values())
         dev_urls = tuple(profile.urls.get(DEV, {}).values())
@@ -122,8 +137,8 @@ def load_guard_config(environ: Mapping[str, str] | None = None) -> GuardConfig:
     state_dir = environ.get("CRANE_STATE_DIR", "").strip()
     state_url = environ.get("CRANE_STATE_URL", "").strip()
     return cfg.replace(
-        env=normalize(environ.get("CRANE_ENV")).env,
-        venture=environ.get("CRANE_VENTURE_CODE") or None,
+        env=normalize(env_raw).env,
+        venture=venture,
         profile_path=profile_path,
         run_id=environ.get("CRANE_RUN_ID") or None,
         dry_run=is_truthy(environ.get("CRANE_DRY_RUN")),
@@ -133,6 +148,32 @@ def load_guard_config(environ: Mapping[str, str] | None = None) -> GuardConfig:
         production_urls=prod_urls,
         staging_urls=dev_urls,
     )
+
+
+def _project_profile(environ: Mapping[str, str], cwd: str | None) -> tuple[str, str, str | None] | None:
+    start = environ.get("CLAUDE_PROJECT_DIR", "").strip() or cwd
+    if not start or not os.path.isabs(start):
+        return None
+    return project_profile(start, environ)
+
+
+def project_profile(start: str, environ: Mapping[str, str]) -> tuple[str, str, str | None] | None:
+    """(profile path, venture, the project's env) from the nearest `.crane.toml` at or above
+    `start`, or None when there is none.
+
+    A `.crane.toml` whose venture has no profile is an error (the hook then fails closed): a
+    guard that silently forgot the production URLs would allow what a launched one gates."""
+    from crane.profiles import find_profile, search_dirs
+    from crane.resolve import find_project_marker
+
+    marker = find_project_marker(start)
+    if marker is None:
+        return None
+    path = find_profile(marker.venture, search_dirs(None, environ, os.path.dirname(marker.path)))
+    if path is None:
+        raise ProfileError(marker.path, f"venture: no profile {marker.venture}.toml found for the guard",
+                           "run `crane ventures` in the project to see the search path")
+    return path, marker.venture, marker.env
 
 
 def parse_guard_table(raw: Mapping[str, Any], source: str) -> GuardConfig:
@@ -181,6 +222,8 @@ def parse_guard_table(raw: Mapping[str, Any], source: str) -> GuardConfig:
             if not isinstance(value, str) or value.partition("://")[0].lower() not in schemes:
                 raise fail(key, f"must be a URL with scheme {' or '.join(schemes)}")
             changes[key] = value
+    if "require_safe_default" in raw and not isinstance(raw["require_safe_default"], bool):
+        raise fail("require_safe_default", "must be true or false")
     if "rules" in raw:
         rules = raw["rules"]
         if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):

@@ -17,10 +17,13 @@ RULES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules.tom
 
 @lru_cache(maxsize=1)
 def shipped_document() -> dict[str, Any]:
-    """rules.toml through crane's parsed-TOML cache (raises TomlError or OSError). Do not mutate."""
+    """rules.toml, parsed from its bytes (raises TomlError or OSError). Do not mutate.
+
+    Not through crane's parsed-TOML cache: a forged cache entry would rewrite the guard's rules.
+    """
     from crane._toml import load_toml
 
-    return load_toml(RULES_FILE)
+    return load_toml(RULES_FILE, cache=False)
 
 
 def programs_of(rule: object) -> frozenset[str] | None:

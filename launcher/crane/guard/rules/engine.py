@@ -1,6 +1,6 @@
 """The guard's rules: loaded from the shipped `rules.toml` plus the profile's `[[guard.rules]]`.
 
-Rules are data. This module reads them (TOML, cached), validates them, merges profile rules over
+Rules are data. This module reads them (TOML), validates them, merges profile rules over
 the shipped ones (a profile rule with the same name replaces every shipped entry of that name;
 profile rules are tried first) and evaluates one rule against one command's arguments.
 The file format is documented at the top of `rules.toml`.
@@ -158,9 +158,8 @@ class RuleSet:
 class _Source:
     """The shipped rules, indexed by program; each entry is validated on first use.
 
-    The file is read through crane's parsed-TOML cache (`crane._toml`): after the first run the
-    hook loads it with `marshal` instead of importing and running tomllib, which would cost
-    about half of what the hook spends on a parsed command.
+    The file is parsed from its bytes once per process (never through crane's parsed-TOML cache,
+    which an agent could forge); the session supervisor does that once per session.
     """
 
     def __init__(self, document: Mapping[str, Any]) -> None:

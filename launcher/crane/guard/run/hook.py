@@ -1,7 +1,10 @@
-"""crane's PreToolUse hook for Claude Code: `python -I -m crane.guard.run.hook` (see install.py).
+"""crane's PreToolUse decision for Claude Code: `evaluate` (one decision path) and the in-process hook.
 
-Reads one tool call as JSON on stdin, classifies it, decides, audits, and answers in the form
-Claude Code (2.1.197 .. 2.1.330, observed) actually honours:
+Under `crane launch` the session's guard supervisor (supervisor.py) runs `evaluate` for every call
+and the hook command is the thin client (client.py); `main` here is the in-process path the
+client falls back to without a supervisor (a hand-installed hook, the weaker mode). Either way one
+tool call arrives as JSON, is classified, decided and audited, and is answered in the form Claude
+Code (2.1.197 .. 2.1.332, observed) actually honours:
 
 - allow:              exit 0, nothing on stdout (the normal permission flow; crane never
                       auto-approves)
@@ -52,9 +55,11 @@ if TYPE_CHECKING:
     from crane.guard.model import Classification
     from crane.guard.rules.config import GuardConfig
     from crane.guard.run.redact import Redactor
+    from crane.guard.run.state import RunState
 
     Classifier = Callable[..., Classification]  # classify(tool_name, tool_input, *, cwd, config)
     ConfigLoader = Callable[[Mapping[str, str]], GuardConfig]
+    StoreOpener = Callable[..., RunState]  # open_store(config, *, timeout)
 
 EXIT_OK = 0
 EXIT_BLOCK = 2
@@ -78,6 +83,10 @@ class HookInputError(CraneError):
 
 class GuardRuntimeError(CraneError):
     """A part of the guard failed (classifier missing or returned garbage, bad deadline, ...)."""
+
+
+class DeadlinePassed(GuardRuntimeError):
+    """The deadline answered this call ("blocked") and raised its alert; nothing more to record."""
 
 
 class HookResult(Record):
@@ -258,6 +267,15 @@ class Watchdog:
             # SIGALRM's default action kills the process even if no Python code can run.
             signal.setitimer(signal.ITIMER_REAL, remaining + HARD_KILL_GRACE)
 
+    def claim(self) -> bool:
+        """Whether the decision may still be recorded (the deadline has not answered yet).
+
+        The in-process hook keeps its deadline armed through the audit write and settles after;
+        the supervisor's latch (supervisor.CallLatch) settles here.
+        """
+        with self._latch:
+            return not self._fired
+
     def settle(self) -> bool:
         """Disarm before the answer is written. False when the deadline already won: its
         "blocked" answer is being written and the process is about to exit 2."""
@@ -313,15 +331,24 @@ def evaluate(
     load_config: ConfigLoader | None = None,
     ctx: _Context | None = None,
     watchdog: Watchdog | None = None,
+    open_store: StoreOpener | None = None,
+    agent: str = "claude",
 ) -> HookResult:
     """The whole decision for one hook input; never raises, every failure is a blocking result.
 
     `classifier` and `load_config` default to `crane.guard.see.classify.classify` and
-    `crane.guard.rules.config.load_guard_config`; tests inject their own.
+    `crane.guard.rules.config.load_guard_config`; tests inject their own. `open_store(config,
+    timeout)` gives the run state for the sticky flag (default `state.open_state`; the session
+    supervisor passes its own, held in memory under a lock). `agent` names the hook protocol
+    of the input (only Claude Code's so far).
     """
     ctx = ctx if ctx is not None else _Context(environ)
     try:
-        return _evaluate(raw, environ, classifier, load_config, ctx, watchdog)
+        if agent != "claude":
+            raise GuardRuntimeError(f"no hook adapter for agent {agent!r}")
+        return _evaluate(raw, environ, classifier, load_config, ctx, watchdog, open_store)
+    except DeadlinePassed as exc:
+        return HookResult(EXIT_BLOCK, stderr=f"crane guard error: {exc.message}{ERROR_SUFFIX}\n")
     except BaseException as exc:  # fail closed on anything, even SystemExit/KeyboardInterrupt
         return guard_failure(ctx, exc)
 
@@ -333,6 +360,7 @@ def _evaluate(
     load_config: ConfigLoader | None,
     ctx: _Context,
     watchdog: Watchdog | None,
+    open_store: StoreOpener | None = None,
 ) -> HookResult:
     from crane.guard.run.redact import Redactor
 
@@ -346,8 +374,9 @@ def _evaluate(
     if load_config is None:
         from crane.guard.rules.config import load_guard_config
 
-        load_config = load_guard_config
-    config = load_config(environ)
+        config = load_guard_config(environ, cwd=call.cwd)  # the cwd finds a hand-started client's project
+    else:
+        config = load_config(environ)
     ctx.venture, ctx.env = config.venture, config.env
     ctx.state_dir, ctx.webhook = os.fspath(config.state_dir), config.alert_webhook
     deadline = _valid_deadline(float(config.deadline_seconds))
@@ -368,9 +397,11 @@ def _evaluate(
     newly_set = False
     if classification.kind == "external_write":
         # Only external writes can be affected by the sticky flag, so only they pay for the store.
-        from crane.guard.run.state import open_state
+        if open_store is None:
+            from crane.guard.run.state import open_state
 
-        store = open_state(config, timeout=min(1.0, deadline / 3))
+            open_store = open_state
+        store = open_store(config, timeout=min(1.0, deadline / 3))
         try:
             sticky = store.is_dry_run_active(run_id)
             verdict = decide(classification, config, sticky_active=sticky, command=ctx.command, redact=ctx.redact)
@@ -398,6 +429,9 @@ def _evaluate(
     )
     from crane.guard.run.audit import append_audit
 
+    if watchdog is not None and not watchdog.claim():
+        # The deadline has answered this call already ("blocked"): record nothing that says otherwise.
+        raise DeadlinePassed("no decision within the guard's deadline")
     # An audit that cannot be written is a broken guard: the exception blocks the call.
     append_audit(ctx.state_dir, ctx.redactor.redact_obj(record))
     return answer(verdict.decision, reason)
@@ -553,8 +587,12 @@ def _emit(result: HookResult) -> int:
     return code
 
 
-def main(*, classifier: Classifier | None = None, load_config: ConfigLoader | None = None) -> NoReturn:
-    """Entry point (`python -m crane.guard.run.hook`, `crane-hook`). Never returns; exits 0 or 2."""
+def main(*, classifier: Classifier | None = None, load_config: ConfigLoader | None = None,
+         agent: str = "claude") -> NoReturn:
+    """Entry point of the in-process path (the hook client without a supervisor, `crane-hook`).
+
+    Never returns; exits 0 or 2.
+    """
     code = EXIT_BLOCK
     try:
         environ = os.environ
@@ -565,7 +603,7 @@ def main(*, classifier: Classifier | None = None, load_config: ConfigLoader | No
             watchdog.arm(initial_deadline(environ))
             raw = sys.stdin.buffer.read()
             result = evaluate(raw, environ, classifier=classifier, load_config=load_config, ctx=ctx,
-                              watchdog=watchdog)
+                              watchdog=watchdog, agent=agent)
         except BaseException as exc:
             result = guard_failure(ctx, exc)
         if watchdog is not None and not watchdog.settle():

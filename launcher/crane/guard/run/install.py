@@ -41,7 +41,8 @@ from crane.errors import CraneError
 # timeout the client runs the tool.
 HOOK_TIMEOUT = 10
 HOOK_MODULE = "crane.guard.run.hook"
-HOOK_CODE = f"from {HOOK_MODULE} import main; main()"
+CLIENT_MODULE = "crane.guard.run.client"
+HOOK_CODE = f"from {CLIENT_MODULE} import main; main()"
 SETTINGS_LOCAL = Path(".claude") / "settings.local.json"
 SELF_CHECK_COMMAND = "npx wrangler deploy --env production"
 SELF_CHECK_HARMLESS = "git status"
@@ -54,26 +55,70 @@ class InstallError(CraneError):
 _BY_HAND = "fix or remove the file by hand; crane never overwrites a settings file it cannot read"
 
 
-def hook_command(python: str = sys.executable) -> str:
-    """The shell-form command Claude Code runs for every tool call (see the module docstring)."""
+def hook_command(python: str = sys.executable, *, agent: str = "claude", socket: str | None = None,
+                 pid: str | int | None = None, drop_dir: str | None = None) -> str:
+    """The shell-form command the agent runs for every tool call (see the module docstring).
+
+    It runs the hook client (client.py). With `socket` and `pid` (a `crane launch` session) the
+    client asks that guard supervisor and nothing else: they are in the command itself, which the
+    agent cannot change mid-session, rather than only in the environment. Without them (a hand
+    install) the client uses CRANE_GUARD_SOCKET if set, else the in-process hook (weaker mode).
+    """
     if not python:
         raise InstallError("no Python interpreter to run the guard hook with")
+    args = f" --agent {shlex.quote(agent)}"
+    if socket:
+        args += f" --socket {shlex.quote(socket)}"
+    if pid:
+        args += f" --pid {shlex.quote(str(pid))}"
+    if drop_dir:
+        args += f" --drop-dir {shlex.quote(drop_dir)}"
     # Kept short: the client quotes this whole command in front of every block reason the model
     # reads ("PreToolUse:Bash hook error: [<command>]: <stderr>").
     return (
-        f"{shlex.quote(python)} -I -c {shlex.quote(HOOK_CODE)} || "
+        f"{shlex.quote(python)} -I -c {shlex.quote(HOOK_CODE)}{args} || "
         '{ rc=$?; [ "$rc" -eq 2 ] || echo "crane guard failed to run (exit $rc); the tool call was blocked" >&2; '
         "exit 2; }"
     )
 
 
 def hook_handler(command: str | None = None, *, timeout: int = HOOK_TIMEOUT) -> dict[str, Any]:
-    return {"type": "command", "command": command if command is not None else hook_command(), "timeout": timeout}
+    # onFailure "block": a hook that cannot start, is killed, times out or exits with an
+    # unexpected code blocks the tool. Observed on this project's machines: 2.1.294 ignores it,
+    # 2.1.295 (the oldest that honours it), 2.1.330, 2.1.331 and 2.1.332 block on exit 1, a timeout
+    # and a SIGKILL. Older clients ignore it, so the shell wrapper and the guard's own deadline
+    # stay. Never `async`: onFailure does not apply then.
+    return {"type": "command", "command": command if command is not None else hook_command(), "timeout": timeout,
+            "onFailure": "block"}
 
 
 def settings_json(command: str | None = None, *, timeout: int = HOOK_TIMEOUT) -> dict[str, Any]:
-    """Settings that run the guard before every tool (for `claude --settings` or a settings file)."""
-    return {"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [hook_handler(command, timeout=timeout)]}]}}
+    """Settings that run the guard before every tool (for `claude --settings` or a settings file).
+
+    `disableAllHooks: false` is there for `--settings`: flag settings outrank the project's,
+    local and user settings, so a `{"disableAllHooks": true}` the agent writes into
+    `.claude/settings.local.json` (also mid-session) cannot switch the guard off (observed on
+    2.1.332). Managed policy still outranks it; the self-check looks for that.
+    """
+    return {"disableAllHooks": False,
+            "hooks": {"PreToolUse": [{"matcher": "*", "hooks": [hook_handler(command, timeout=timeout)]}]}}
+
+
+# A project's `.claude/settings*.json` can set `env`, and Claude Code gives it to hook processes
+# (observed on 2.1.332: `LD_PRELOAD` from settings.local.json reached the hook). A preloaded
+# library could make the hook exit 0 before any crane code runs. Flag settings win per key, so
+# `crane launch` pins these to the values the session started with (empty: unset for ld.so), and
+# pins crane's own variables, which the hook and the agent's config module read.
+PINNED_ENV = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "GCONV_PATH", "LOCPATH", "DYLD_INSERT_LIBRARIES",
+              "DYLD_LIBRARY_PATH", "BASH_ENV", "ENV", "CRANE_GUARD_SELF_CHECK")
+
+
+def pinned_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The `env` of crane's `--settings`: the session's values of PINNED_ENV and every CRANE_* variable."""
+    pins = {name: environ.get(name, "") for name in PINNED_ENV}
+    pins.update({k: v for k, v in environ.items() if k.startswith("CRANE_")})
+    pins["CRANE_GUARD_SELF_CHECK"] = ""
+    return pins
 
 
 def is_crane_handler(handler: Any) -> bool:
@@ -81,7 +126,7 @@ def is_crane_handler(handler: Any) -> bool:
     if not isinstance(handler, dict):
         return False
     command = handler.get("command")
-    return isinstance(command, str) and (HOOK_MODULE in command or "crane-hook" in command)
+    return isinstance(command, str) and any(m in command for m in (HOOK_MODULE, CLIENT_MODULE, "crane-hook"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,6 +310,9 @@ def self_check(command: str, environ: Mapping[str, str], *, timeout: float = HOO
             CRANE_DRY_RUN="0",
             CRANE_STATE_DIR=str(tmp_path / "state"),
             CRANE_RUN_ID=f"crane-self-check-{uuid.uuid4().hex[:12]}",
+            # Through a supervisor the variables above do not count (it decides with the
+            # session's config): this asks it for the same synthetic staging call instead.
+            CRANE_GUARD_SELF_CHECK="1",
         )
         workdir = tmp_path / "project"
         workdir.mkdir()
@@ -296,4 +344,62 @@ def self_check(command: str, environ: Mapping[str, str], *, timeout: float = HOO
         elif out.strip():
             problem = f"the hook answered with output (expected silence): {out.strip()[:200]}"
         probes.append(ProbeResult(name, SELF_CHECK_HARMLESS, code, out, err, problem))
+    # What the client will run, not only what the hook does: a managed policy can keep Claude
+    # Code from running crane's hook at all.
+    policy = policy_problems(environ)
+    probes.append(ProbeResult("no settings layer above crane's switches the hook off", "", 0, "", "",
+                              "; ".join(policy) or None))
     return CheckResult(all(p.ok for p in probes), tuple(probes), time.monotonic() - started)
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings layers crane cannot outrank
+
+
+# Claude Code's file-based managed policy (it outranks `--settings`). MDM profiles (macOS plist,
+# Windows HKLM) and server-managed settings outrank it too and cannot be read from here.
+MANAGED_PATHS_VAR = "CRANE_CLAUDE_MANAGED_PATHS"  # os.pathsep-separated override, for tests
+if sys.platform == "darwin":
+    MANAGED_DIRS: tuple[str, ...] = ("/Library/Application Support/ClaudeCode",)
+elif sys.platform == "win32":
+    MANAGED_DIRS = ("C:\\ProgramData\\ClaudeCode",)
+else:
+    MANAGED_DIRS = ("/etc/claude-code",)
+
+
+def managed_settings_files(environ: Mapping[str, str] | None = None) -> list[Path]:
+    """The managed-settings files that exist: `managed-settings.json` and `managed-settings.d/*.json`."""
+    environ = os.environ if environ is None else environ
+    override = environ.get(MANAGED_PATHS_VAR)
+    dirs = [Path(d) for d in override.split(os.pathsep) if d] if override is not None else [
+        Path(d) for d in MANAGED_DIRS]
+    found: list[Path] = []
+    for directory in dirs:
+        main = directory / "managed-settings.json"
+        if main.is_file():
+            found.append(main)
+        drop_in = directory / "managed-settings.d"
+        if drop_in.is_dir():
+            found.extend(sorted(p for p in drop_in.glob("*.json") if p.is_file()))
+    return found
+
+
+def policy_problems(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Why Claude Code would not run crane's `--settings` hook, naming the file and key; [] if none."""
+    problems: list[str] = []
+    for path in managed_settings_files(environ):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            problems.append(f"{path}: cannot read managed settings ({type(exc).__name__}); crane cannot tell "
+                            "whether they switch its hook off")
+            continue
+        if not isinstance(data, dict):
+            continue
+        if data.get("allowManagedHooksOnly") is True:
+            problems.append(f"{path}: allowManagedHooksOnly is true: Claude Code runs only managed hooks, "
+                            "not crane's")
+        if data.get("disableAllHooks") is True:
+            problems.append(f"{path}: disableAllHooks is true in managed policy, which crane's settings "
+                            "cannot outrank")
+    return problems

@@ -95,7 +95,9 @@ class SqliteRunState(RunState):
         try:
             parent = os.path.dirname(path)
             if parent:
-                os.makedirs(parent, mode=0o700, exist_ok=True)
+                from crane.private import private_dir
+
+                private_dir(parent)  # every missing level 0700 (makedirs' mode covers the last only)
             # Create the file ourselves so it is private from the start (it names runs).
             fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
             os.close(fd)

@@ -20,6 +20,7 @@ of a hang or a RecursionError (a nested-`$(` payload hung another guard until it
 from __future__ import annotations
 
 import re
+import threading
 
 from crane._record import Record
 
@@ -142,10 +143,13 @@ class _TooComplex(Exception):
 
 
 _PARSER: list[Parser] = []
+# The session supervisor classifies calls in threads; a tree-sitter Parser is not safe to share
+# between concurrent parses, so one parse at a time (a parse takes microseconds).
+_PARSE_LOCK = threading.Lock()
 
 
 def _parser() -> Parser:
-    # One parser per process: building the Language costs more than a parse.
+    # One parser per process: building the Language costs more than a parse. Call with the lock.
     if not _PARSER:
         try:
             _PARSER.append(_fast_parser())
@@ -211,7 +215,8 @@ def parse(source: str) -> Block:
         # `{` (e.g. "{\U00100000"). To bash they are plain word characters, as is U+FFFD.
         source = _ASTRAL.sub("\ufffd", source)
     data = source.encode("utf-8", "replace")
-    tree = _parser().parse(data)
+    with _PARSE_LOCK:
+        tree = _parser().parse(data)
     root = tree.root_node
     converter = _Converter()
     try:
