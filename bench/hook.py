@@ -15,10 +15,12 @@ row, the baselines included, gets the same kind of stdin and runs in the same in
 Medians; p25/p75 show the spread.
 
 Session: CRANE_ENV=dev (staging), a fixed CRANE_RUN_ID, a temporary CRANE_STATE_DIR and TMPDIR,
-and CRANE_PROFILE pointing at a small profile with production URLs, as `crane launch` sets it.
+CRANE_PROFILE pointing at a small profile with production URLs, and 12 injected secrets
+(CRANE_INJECTED, so redaction has work to do), as `crane launch` sets it.
 
 Targets (issue 7): through the supervisor, everyday commands at most 1.3x bare `python -c pass`;
-writes that need the full parse at most 1.6x. Then:
+writes that need the full parse at most 1.6x, including the rows whose analysis reads a file (a
+shell script, a 40 KB Python script scanned for program starts, `git commit` reading its hooks). Then:
 - where the in-process hook's time goes: its steps as cumulative `python -I -c` stages (import,
   config, classify a prefiltered read, classify a parsed command, sqlite state);
 - `-X importtime` of the client for one everyday and one write command (top 8 modules by
@@ -63,6 +65,32 @@ WRITES = (
     "CLOUDFLARE_ENV=production pnpm exec wrangler r2 object put b/k --file f --remote",
     "bash -c 'cd app && npx wrangler deploy'",
 )
+# Commands whose analysis reads a file (issue 8): a shell script, a Python script scanned for
+# program starts and requests, and `git commit` reading its hooks. Judged against the write target.
+SCRIPT_FILES = ("./deploy", "python tools/release.py", "git commit -m bench")
+DEPLOY_SCRIPT = "#!/bin/sh\nset -eu\ncd \"$(dirname \"$0\")\"\nnpm run build\nnpx wrangler deploy --env staging\n"
+PRE_COMMIT_HOOK = "#!/bin/sh\nnpx lint-staged\n"
+
+
+def release_script() -> str:
+    """A realistic ~40 KB Python release script: helpers, a few literal commands, one request."""
+    helper = (
+        "def step_{i}(args):\n"
+        "    \"\"\"Step {i} of the release.\"\"\"\n"
+        "    values = [x * {i} for x in range(10)]\n"
+        "    if args.verbose:\n"
+        "        print('step {i}', sum(values))\n"
+        "    return values\n\n"
+    )
+    body = "".join(helper.format(i=i) for i in range(200))
+    return (
+        "import argparse\nimport subprocess\n\nimport requests\n\n" + body +
+        "def main():\n"
+        "    subprocess.run(['npm', 'run', 'build'], check=True)\n"
+        "    subprocess.run(['npx', 'wrangler', 'deploy', '--env', 'staging'], check=True)\n"
+        "    requests.post('https://staging.example.com/hooks/released', json={})\n\n"
+        "if __name__ == '__main__':\n    main()\n"
+    )
 # External writes for the dry-run batch (all must be answered "NOT executed"). wrangler's r2/kv
 # commands without --remote are local writes since wrangler 4, so these say --remote or --env.
 CONCURRENT_WRITES = (
@@ -73,6 +101,7 @@ CONCURRENT_WRITES = (
     "bash -c 'cd app && npx wrangler deploy'",
     "curl -X POST https://api.bench.example/items/{i}",
 )
+INJECTED_SECRETS = {f"BENCH_SECRET_{i}": f"b{i}$q\"w'\\x-{i:03d}-Zk81pQ0vLm3n" for i in range(12)}
 EVERYDAY_TARGET = 1.3
 WRITE_TARGET = 1.6
 
@@ -406,6 +435,14 @@ def main() -> int:
         (workdir / "app").mkdir()
         (workdir / "README.md").write_text("# bench project\n", encoding="utf-8")
         (workdir / "src" / "main.py").write_text("# TODO: nothing\n", encoding="utf-8")
+        (workdir / "deploy").write_text(DEPLOY_SCRIPT, encoding="utf-8")
+        (workdir / "deploy").chmod(0o755)
+        (workdir / "tools").mkdir()
+        (workdir / "tools" / "release.py").write_text(release_script(), encoding="utf-8")
+        (workdir / "package.json").write_text('{"scripts": {"build": "tsc -p ."}}', encoding="utf-8")
+        (workdir / ".git" / "hooks").mkdir(parents=True)
+        (workdir / ".git" / "config").write_text("[core]\n\tbare = false\n", encoding="utf-8")
+        (workdir / ".git" / "hooks" / "pre-commit").write_text(PRE_COMMIT_HOOK, encoding="utf-8")
         (tmp / "tmp").mkdir()
         profile = tmp / "profiles" / "bench.toml"
         profile.parent.mkdir()
@@ -421,6 +458,10 @@ def main() -> int:
             XDG_CACHE_HOME=str(tmp / "cache"),
             TMPDIR=str(tmp / "tmp"),  # where alerts go when the state dir cannot be written
         )
+        # As `crane launch` sets them: the injected secrets' names and values, so every audited
+        # call pays for redacting them (generated passwords with quotes, `$` and backslashes).
+        env.update(INJECTED_SECRETS)
+        env["CRANE_INJECTED"] = ",".join(INJECTED_SECRETS)
         check = subprocess.run([python, "-I", "-c", "import crane.guard.run.hook"], env=env, capture_output=True,
                                timeout=TIMEOUT, check=False)
         if check.returncode != 0:
@@ -443,6 +484,7 @@ def main() -> int:
             ]
             cases += [Case(f"client: {c}", hook, payload(c, workdir), "everyday") for c in EVERYDAY]
             cases += [Case(f"client: {c}", hook, payload(c, workdir), "write") for c in WRITES]
+            cases += [Case(f"client (reads a file): {c}", hook, payload(c, workdir), "write") for c in SCRIPT_FILES]
             cases.append(Case("in-process (hand install): git status", in_process, harmless, "inprocess"))
             cases.append(Case(f"in-process (hand install): {WRITES[0]}", in_process, payload(WRITES[0], workdir),
                               "inprocess"))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System components the test suite uses for real: redis-server and bubblewrap (apt) and the Claude
-# Code client (npm, pinned). In CI (CI=true) anything missing is an error; locally it is reported and the
+# Code, Codex and Gemini CLI clients (npm, pinned). In CI (CI=true) anything missing is an error; locally it is reported and the
 # tests that need it skip with the reason.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -39,12 +39,17 @@ elif ! bwrap --ro-bind / / --unshare-pid --cap-drop ALL true >/dev/null 2>&1; th
     missing=1
 fi
 
-if claude_bin=$(bash scripts/install-claude-code.sh | tail -n 1) && [ -x "$claude_bin" ]; then
-    echo "CRANE_TEST_CLAUDE=$claude_bin"
-else
-    echo "the Claude Code client could not be installed (npm): end-to-end tests will skip" >&2
-    missing=1
-fi
+# The three agent clients (npm, pinned): claude -> CRANE_TEST_CLAUDE, codex -> CRANE_TEST_CODEX,
+# gemini -> CRANE_TEST_GEMINI.
+for agent in claude codex gemini; do
+    var="CRANE_TEST_$(printf '%s' "$agent" | tr '[:lower:]' '[:upper:]')"
+    if client_bin=$(sh scripts/install-agent-client.sh "$agent" | tail -n 1) && [ -x "$client_bin" ]; then
+        echo "$var=$client_bin"
+    else
+        echo "the $agent client could not be installed (npm): its end-to-end tests will skip" >&2
+        missing=1
+    fi
+done
 
 # A pinned client may need a newer Node than this machine has: say so, once per client.
 if command -v node >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then

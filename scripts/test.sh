@@ -6,8 +6,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 venv=$(bash scripts/bootstrap.sh | tail -n 1) || { echo "bootstrap failed" >&2; exit 1; }
 deps=$(bash scripts/install-system-deps.sh) || exit 1
-claude_line=$(printf '%s\n' "$deps" | grep '^CRANE_TEST_CLAUDE=' || true)
-[ -n "$claude_line" ] && export "${claude_line?}"
+for var in CRANE_TEST_CLAUDE CRANE_TEST_CODEX CRANE_TEST_GEMINI; do
+    line=$(printf '%s\n' "$deps" | grep "^$var=" || true)
+    [ -n "$line" ] && export "${line?}"
+done
 
 status=0
 echo "== ruff" && "$venv/bin/ruff" check launcher tests bench || status=1

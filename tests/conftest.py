@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 SESSION_PREFIXES = ("CRANE_", "INFISICAL_", "CLOUDFLARE_ENV")
-KEEP = {"CRANE_TEST_CLAUDE", "CRANE_TEST_CACHE", "CRANE_VENV"}
+KEEP = {"CRANE_TEST_CLAUDE", "CRANE_TEST_CODEX", "CRANE_TEST_GEMINI", "CRANE_TEST_CACHE", "CRANE_VENV"}
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -3,11 +3,12 @@
 `tomllib` pulls in `typing`, `re` and `datetime`; parsing a profile on every `get_api_base()`
 call or every guard hook run would cost more than everything else they do. The parsed table is
 cached in the user cache dir (never for what the guard trusts: see `load_toml`), one file per
-source path, stamped inside with the source's (mtime, size) and the Python version; `marshal` is built in and loads in microseconds. An edited
-profile overwrites its own entry instead of adding one, and every rewrite (the rare path) also
-drops entries whose source is gone or changed, so the cache stays as small as the set of
-profiles. Any cache problem silently falls back to parsing: the cache can make crane faster,
-never different. Tables holding TOML dates (not marshal-able) are simply not cached.
+source path, stamped inside with the source's (mtime, size) and the Python version; `marshal` is
+built in and loads in microseconds. An edited profile overwrites its own entry instead of adding
+one, and every rewrite (the rare path) also drops entries whose source is gone or changed, so the
+cache stays as small as the set of profiles. Any cache problem silently falls back to parsing: the
+cache can make crane faster, never different. Tables holding TOML dates (not marshal-able) are
+simply not cached.
 """
 
 from __future__ import annotations

@@ -125,6 +125,11 @@ def build_child_env(
     return ChildEnv(env, run_id, tuple(warnings))
 
 
+# A session that asked for staging keeps the staging guard after a fallback to production
+# (CRANE_ENV_REQUESTED=dev; crane.guard.rules.config): preflight and the launch summary say so.
+FALLBACK_GUARD = "guard: staging rules, production writes denied (staging was asked for)"
+
+
 def find_command(name: str, env: Mapping[str, str]) -> str:
     """The executable for `name` on the child's PATH; 127 with the install command when missing."""
     found = shutil.which(name, path=env.get("PATH", os.defpath))

@@ -179,7 +179,8 @@ def start_supervisor(environ: Mapping[str, str], *, python: str = sys.executable
     own_env = {k: v for k, v in environ.items() if k not in secret_names}
     payload = json.dumps({"environ": dict(environ), "socket": os.path.join(socket_dir, SOCKET_NAME),
                           "drop_dir": drop_dir, "parent_pid": os.getpid()}).encode("utf-8")
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    log = (os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") if log_path
+           else subprocess.DEVNULL)
     try:
         proc = subprocess.Popen(supervisor_argv(python), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=log, env=own_env, start_new_session=True)

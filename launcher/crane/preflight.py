@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from crane.checks import Check
 from crane.errors import CraneError
-from crane.launch import KNOWN_AGENTS, is_reserved
+from crane.launch import FALLBACK_GUARD, KNOWN_AGENTS, is_reserved
 from crane.resolve import Request, Resolution, resolve
 from crane.secrets import FetchOptions, fetch_secrets
 
@@ -101,6 +101,11 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
     if found.get("claude"):
         session = {**environ, "CRANE_PROFILE": str(res.profile.path), "CRANE_VENTURE_CODE": res.venture}
         checks.append(_guard_self_check(session, informational=agent != "claude"))
+    for name in ("codex", "gemini"):
+        path = found.get(name)
+        if path and agent == name:  # starts the client (about a second): only when asked for
+            session = {**environ, "CRANE_PROFILE": str(res.profile.path), "CRANE_VENTURE_CODE": res.venture}
+            checks.append(_agent_guard_check(name, path, session, informational=False))
     checks.extend(_guard_checks(environ))
     checks.extend(_directory_checks())
     checks.extend(deploy_default_checks(os.getcwd(), res.profile.guard))
@@ -130,8 +135,8 @@ def _environment_check(res: Resolution) -> Check:
     """The environment in words: as requested, a fallback (a warning), or a junk request."""
     effective = res.environment_name
     if res.fallback:
-        return Check("environment", True, f"{effective}, although staging was requested: {res.fallback}",
-                     warning=True)
+        return Check("environment", True, f"{effective}, although staging was requested: {res.fallback}; "
+                     f"{FALLBACK_GUARD}", warning=True)
     if res.requested_raw is not None and res.requested_from == "CRANE_ENV" and not _known(res.requested_raw):
         return Check("environment", True, f"{effective}: CRANE_ENV {res.requested_raw!r} is not an environment "
                      "name", warning=True)
@@ -167,6 +172,14 @@ def _guard_self_check(environ: Mapping[str, str], *, informational: bool) -> Che
         return Check("guard", True, f"self-check passed: a production write from staging is denied "
                      f"({result.seconds:.2f} s)", informational)
     return Check("guard", False, "self-check FAILED: " + "; ".join(result.problems), informational)
+
+
+def _agent_guard_check(name: str, binary: str, environ: Mapping[str, str], *, informational: bool) -> Check:
+    """What `crane launch codex|gemini` will verify: the client version and the guard's install."""
+    import importlib
+
+    ok, detail = importlib.import_module(f"crane.agents.{name}").preflight(binary, environ)
+    return Check(f"guard ({name})", ok, detail, informational)
 
 
 ALERT_COUNT_CAP = 1000

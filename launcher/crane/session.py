@@ -13,11 +13,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crane.launch import build_child_env, check_nesting, exec_child, find_command, run_subprocess
+from crane.launch import FALLBACK_GUARD, build_child_env, check_nesting, exec_child, find_command, run_subprocess
 from crane.resolve import Request, Resolution, resolve
 from crane.secrets import FetchOptions, FetchResult, fetch_secrets
 
 if TYPE_CHECKING:
+    from crane.agents import Prepared
     from crane.launch import Start
 
 Say = Callable[[str], None]
@@ -58,6 +59,7 @@ def summary(res: Resolution, colour: bool = False) -> str:
     line = f"crane: Environment: {banner(res, colour)} | API: {res.api_base} | venture {res.venture}"
     if res.fallback:
         line += f" | staging requested, production used ({res.fallback})"
+        line += f" | {FALLBACK_GUARD}"
     return line
 
 
@@ -73,31 +75,35 @@ def launch(request: LaunchRequest, environ: Mapping[str, str] | None = None, say
         say(warning)
     argv = list(request.command)
     argv[0] = find_command(argv[0], child.env)  # a missing agent is reported before any guard work
+    env = child.env
     if request.agent:
         from crane.agents import is_supervised, prepare_agent
 
         if request.guard and is_supervised(argv[0]):
             return launch_supervised(argv, child.env, res, request, say)
-        argv = prepare_agent(argv, child.env, res, guard=request.guard, dry_run=request.dry_run, say=say)
-        start = agent_sandbox(request, res, child.env, argv, say)
+        prepared = prepare_agent(argv, env, res, guard=request.guard, dry_run=request.dry_run, say=say)
+        argv, env = prepared.argv, prepared.apply(env)
+        start = agent_sandbox(request, res, env, prepared, say)
         from crane.style import use_colour
 
         say(summary(res, colour=say is say_stderr and use_colour(sys.stderr)))
         if start is not None:  # crane stays as the parent: it forwards signals into the sandbox
-            return run_subprocess(argv, child.env, start=start)
-    return exec_child(argv, child.env)
+            return run_subprocess(argv, env, start=start)
+    return exec_child(argv, env)
 
 
-def agent_sandbox(request: LaunchRequest, res: Resolution, env: Mapping[str, str], argv: Sequence[str],
+def agent_sandbox(request: LaunchRequest, res: Resolution, env: Mapping[str, str], prepared: Prepared,
                   say: Say) -> Start | None:
     """How the agent is started: in the sandbox (crane/sandbox/), or None (loudly warned) without one.
 
     The sandbox binds the directory of CRANE_GUARD_SOCKET read-only and CRANE_GUARD_DROP_DIR
-    read-write, at the same paths, and the files on the agent's command line (`--settings`).
+    read-write, at the same paths, and what the agent's adapter made for the session: read-only
+    (`prepared.readonly`, and a `--settings` file) or read-write (`prepared.writable`).
     """
     from crane.sandbox.session import prepare
 
-    return prepare(request.sandbox, res.profile, env, argv, say)
+    return prepare(request.sandbox, res.profile, env, prepared.argv, say, readonly=prepared.readonly,
+                   writable=prepared.writable)
 
 
 def launch_supervised(argv: list[str], env: Mapping[str, str], res: Resolution, request: LaunchRequest,
@@ -106,15 +112,21 @@ def launch_supervised(argv: list[str], env: Mapping[str, str], res: Resolution, 
     from crane.agents import prepare_agent
     from crane.monitor import run_agent, start_supervisor
     from crane.paths import state_path
+    from crane.sessions import session_dir
 
-    session_dir = os.path.join(env.get("CRANE_STATE_DIR") or state_path(), "sessions", env["CRANE_RUN_ID"])
-    os.makedirs(session_dir, mode=0o700, exist_ok=True)
-    supervisor = start_supervisor(env, log_path=os.path.join(session_dir, "supervisor.log"))
     try:
-        agent_env = {**env, **supervisor.env_vars()}
-        argv = prepare_agent(argv, agent_env, res, guard=True, dry_run=request.dry_run, say=say)
+        directory = session_dir(env.get("CRANE_STATE_DIR") or state_path(), env["CRANE_RUN_ID"])
+    except OSError as exc:  # no session directory, no guard: refuse before anything starts
+        from crane.dirs import unusable
+
+        raise unusable("state", exc, env) from None
+    supervisor = start_supervisor(env, log_path=os.path.join(directory, "supervisor.log"))
+    try:
+        prepared = prepare_agent(argv, {**env, **supervisor.env_vars()}, res, guard=True, dry_run=request.dry_run,
+                                 say=say)
+        argv, agent_env = prepared.argv, prepared.apply({**env, **supervisor.env_vars()})
         supervisor.seal()  # the self-check is done: no more synthetic staging answers
-        start = agent_sandbox(request, res, agent_env, argv, say)
+        start = agent_sandbox(request, res, agent_env, prepared, say)
         say(summary(res))
         say(f"crane: guard supervisor running (pid {supervisor.pid}); it read the rules and "
             f"{res.profile.path} once, at start: edits on disk do not change this session's guard")

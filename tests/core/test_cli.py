@@ -294,17 +294,21 @@ def test_launch_missing_known_agent_exits_127_with_install_command(project: Path
     assert agent in err and f"npm install -g {install}" in err
 
 
-def test_launch_known_unguarded_agent_warns_loudly(project: Path, tmp_path: Path) -> None:
+def test_launch_codex_whose_guard_cannot_be_installed_refuses(project: Path, tmp_path: Path) -> None:
+    # A "codex" that is not a Codex CLI crane can hook into: no live unguarded session, exit 1.
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "codex"
     fake.write_text(f"#!{PY}\nimport os, sys\nprint(os.environ['CRANE_AGENT'], *sys.argv[1:])\n", encoding="utf-8")
     fake.chmod(0o755)
-    rc, out, err = run_crane("launch", "-v", "stg", "codex", "--", "--model", "x", cwd=project,
-                             env={"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    rc, out, err = run_crane("launch", "-v", "stg", "codex", "--", "--model", "x", cwd=project, env=env)
+    assert rc == 1 and out == ""
+    assert "crane guard cannot be installed into codex" in err
+    rc, out, err = run_crane("launch", "-v", "stg", "--no-guard", "codex", "--", "--model", "x", cwd=project, env=env)
     assert rc == 0, err
     assert out.strip() == "1 --model x"
-    assert "guard is not active for codex" in err
+    assert "crane guard DISABLED" in err
 
 
 def _argv_agent(tmp_path: Path) -> tuple[Path, dict[str, str]]:
@@ -325,7 +329,6 @@ def _argv_agent(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     (["-v", "stg", "myagent", "--", "--model", "x"], ["--model", "x"], "prod", None),  # the separator is dropped
     (["-v", "stg", "myagent", "--model", "x", "--", "y"], ["--model", "x", "--", "y"], "prod", None),
     (["-v", "stg", "--", "myagent", "--dry-run"], ["--dry-run"], "prod", None),
-    (["-v", "stg", "--dry-run", "myagent", "--help"], ["--help"], "prod", "1"),
     (["-v", "stg", "myagent", "--venture", "other", "--nested"], ["--venture", "other", "--nested"], "prod", None),
 ])
 def test_launch_everything_after_the_agent_name_is_the_agents(project: Path, tmp_path: Path, args: list[str],
@@ -335,6 +338,16 @@ def test_launch_everything_after_the_agent_name_is_the_agents(project: Path, tmp
     assert rc == 0, err
     seen = json.loads(out)
     assert seen == {"argv": argv, "env": env, "dry": dry}
+
+
+def test_launch_dry_run_before_the_agent_is_cranes_and_refused_for_an_unhookable_command(
+        project: Path, tmp_path: Path) -> None:
+    _, path = _argv_agent(tmp_path)
+    for extra in ([], ["--no-guard"]):
+        rc, out, err = run_crane("launch", "-v", "stg", *extra, "--dry-run", "myagent", "--help", cwd=project,
+                                 env=path)
+        assert rc == 1 and out == ""
+        assert "--dry-run cannot be honoured" in err and "myagent" in err
 
 
 def test_launch_options_before_the_agent_are_cranes(project: Path, tmp_path: Path) -> None:

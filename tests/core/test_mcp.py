@@ -126,3 +126,15 @@ def test_print_config_names_the_server() -> None:
     config = json.loads(result.out)
     server = config["mcpServers"]["crane"]
     assert server["args"][:2] == ["-I", "-c"] and "serve()" in server["args"][2]
+
+
+def test_the_guard_lets_cranes_own_tools_through_even_in_a_dry_run() -> None:
+    from crane.guard.rules.config import GuardConfig
+    from crane.guard.see.classify import classify
+    from crane.mcp_server import TOOLS as SERVED
+
+    config = GuardConfig(env="dev", dry_run=True)
+    for tool in SERVED:
+        assert classify(f"mcp__crane__{tool}", {}, cwd="/", config=config).kind == "read"
+    # Another server's tool of the same name is judged like any other MCP tool.
+    assert classify("mcp__other__crane_smoke", {}, cwd="/", config=config).kind == "external_write"

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from .agent_clients import ClientUnavailable, find_client
 from .anthropic_stub import AnthropicStub
 from .claude_client import ClaudeUnavailable, find_claude
+from .gemini_stub import GeminiStub
+from .openai_stub import OpenAIStub
 
 STUB_LOG_NAME = "stub-requests.jsonl"
 
@@ -32,6 +35,42 @@ def claude_bin() -> Path:
         if running_in_ci():
             pytest.fail(f"{message} (CI=true: the e2e suite must not be skipped)", pytrace=False)
         pytest.skip(message)
+
+
+def _client(agent: str) -> Path:
+    try:
+        return find_client(agent)
+    except ClientUnavailable as exc:
+        message = f"{agent} client unavailable: {exc}"
+        if running_in_ci():
+            pytest.fail(f"{message} (CI=true: the e2e suite must not be skipped)", pytrace=False)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def codex_bin() -> Path:
+    """The pinned Codex CLI (CRANE_TEST_CODEX, the test cache, or scripts/install-agent-client.sh)."""
+    return _client("codex")
+
+
+@pytest.fixture(scope="session")
+def gemini_bin() -> Path:
+    """The pinned Gemini CLI (CRANE_TEST_GEMINI, the test cache, or scripts/install-agent-client.sh)."""
+    return _client("gemini")
+
+
+@pytest.fixture
+def openai_stub(tmp_path: Path) -> Iterator[OpenAIStub]:
+    """The OpenAI Responses stand-in; every request and tool result also goes to stub-requests.jsonl."""
+    with OpenAIStub(log_path=tmp_path / STUB_LOG_NAME) as stub:
+        yield stub
+
+
+@pytest.fixture
+def gemini_stub(tmp_path: Path) -> Iterator[GeminiStub]:
+    """The Gemini API stand-in; every request and tool result also goes to stub-requests.jsonl."""
+    with GeminiStub(log_path=tmp_path / STUB_LOG_NAME) as stub:
+        yield stub
 
 
 @pytest.fixture
@@ -61,7 +100,8 @@ def pytest_runtest_makereport(
     report = yield
     if report.when == "call" and report.failed:
         funcargs = getattr(item, "funcargs", {})
-        stub = funcargs.get("anthropic_stub")
-        if isinstance(stub, AnthropicStub):
-            report.sections.append(("anthropic stub requests", stub.describe_requests()))
+        for name in ("anthropic_stub", "openai_stub", "gemini_stub"):
+            stub = funcargs.get(name)
+            if isinstance(stub, AnthropicStub | OpenAIStub | GeminiStub):
+                report.sections.append((f"{name} requests", stub.describe_requests()))
     return report

@@ -56,12 +56,12 @@ def make_projects(root: Path) -> dict[str, Path]:
     (dirs["prod"] / ".env.production").write_text("CLOUDFLARE_ENV=production\n")
     # A production environment is defined: the top level is the staging default.
     (dirs["staged"] / "wrangler.toml").write_text(
-        'name = "app"\n\n[env.production]\nname = "app"\n\n[env.staging]\nname = "app-staging"\n'
+        'name = "app-dev"\n\n[env.production]\nname = "app"\n\n[env.staging]\nname = "app-staging"\n'
     )
     (dirs["staged"] / "package.json").write_text(json.dumps({"name": "app", "scripts": SCRIPTS}))
     (dirs["staged"] / ".env.production").write_text("# deploy settings\nexport CLOUDFLARE_ENV='production'\n")
     (dirs["jsonc"] / "wrangler.jsonc").write_text(
-        '{\n  // the worker\n  "name": "app", /* "env": {} */\n  "route": "https://x.example.com/*",\n'
+        '{\n  // the worker\n  "name": "app-dev", /* "env": {} */\n  "route": "https://x.example.com/*",\n'
         '  "env": {\n    "production": { "name": "app", },\n  },\n}\n'
     )
     (dirs["broken"] / "wrangler.toml").write_text("name = \n")

@@ -107,14 +107,14 @@ CORPUS: list[tuple[str, str, str, str | None, str]] = [
     ("wrangler deploy", X, STAG, "wrangler.deploy", "staged"),
     ("npx wrangler deploy", X, STAG, "wrangler.deploy", "jsonc"),
     ("wrangler deploy", X, UNK, "wrangler.deploy", "bare"),
-    ("wrangler deploy", X, UNK, "wrangler.deploy", "broken"),
+    ("wrangler deploy", X, PROD, "wrangler.deploy", "broken"),  # unreadable config: production
     ("wrangler deploy -c ../prod/wrangler.toml", X, PROD, "wrangler.deploy", "staged"),
     ("wrangler deploy --config ../staged/wrangler.toml", X, STAG, "wrangler.deploy", "prod"),
     ("cd ../prod && npx wrangler deploy", X, PROD, "wrangler.deploy", "staged"),
     ("cd ../staged && npx wrangler deploy", X, STAG, "wrangler.deploy", "prod"),
     ("(cd ../staged) && wrangler deploy", X, PROD, "wrangler.deploy", "prod"),
     ("wrangler --cwd ../prod deploy", X, PROD, "wrangler.deploy", "staged"),
-    ("cd $APP_DIR && wrangler deploy", X, UNK, "wrangler.deploy", "staged"),
+    ("cd $APP_DIR && wrangler deploy", X, PROD, "wrangler.deploy", "staged"),  # unknown location
     # --- wrangler: the other write commands -------------------------------------------------------
     ("wrangler versions upload --env production", X, PROD, "wrangler.versions.upload", "bare"),
     ("wrangler versions deploy 1a2b@100% -y", X, PROD, "wrangler.versions.deploy", "prod"),
@@ -141,7 +141,7 @@ CORPUS: list[tuple[str, str, str, str | None, str]] = [
     ("wrangler r2 bulk put b --filename list.json --remote", X, PROD, "wrangler.r2.bulk.put", "prod"),
     ("wrangler r2 bucket delete assets-production", X, PROD, "wrangler.r2.bucket", "bare"),
     ("wrangler queues create jobs", X, UNK, "wrangler.queues", "bare"),
-    ("wrangler pages deploy dist --project-name site", X, UNK, "wrangler.pages.deploy", "bare"),
+    ("wrangler pages deploy dist --project-name site --branch preview", X, UNK, "wrangler.pages.deploy", "bare"),
     ("wrangler pages deploy dist --branch production", X, PROD, "wrangler.pages.deploy", "bare"),
     ("wrangler email routing rules create example.com", X, UNK, "wrangler.write", "bare"),
     # --- HTTP clients ------------------------------------------------------------------------
@@ -237,7 +237,7 @@ CORPUS: list[tuple[str, str, str, str | None, str]] = [
     ("wrangler d1 execute DB --remote -e production --file=- <<'SQL'\nDROP TABLE x;\nSQL", X, PROD,
      "wrangler.d1.execute", "bare"),
     ("python3 -c 'import subprocess; subprocess.run([\"wrangler\", \"deploy\", \"-e\", \"production\"])'",
-     X, PROD, "shell.inline-code", "bare"),
+     X, PROD, "wrangler.deploy", "bare"),  # the literal command in the code is judged
     ("op run --env-file .env -- wrangler deploy --env production", X, PROD, "wrangler.deploy", "bare"),
     ("dotenv -e .env.production -- wrangler deploy", X, PROD, "wrangler.deploy", "staged"),
     ("cross-env CLOUDFLARE_ENV=production wrangler deploy", X, PROD, "wrangler.deploy", "staged"),
@@ -262,7 +262,7 @@ CORPUS: list[tuple[str, str, str, str | None, str]] = [
     ("npm run-script db:migrate", X, PROD, "wrangler.d1.migrations.apply", "prod"),
     ("npm --prefix ../prod run deploy", X, PROD, "wrangler.deploy", "bare"),
     ("npm run build && npm test", R, LOCAL, None, "prod"),
-    ("npm run loop", X, UNK, "shell.too-complex", "prod"),
+    ("npm run loop", X, PROD, "shell.too-complex", "prod"),  # past a cap: production
     ("npm run nonexistent", R, LOCAL, None, "prod"),
     ("npm run deploy -w api", X, PROD, "wrangler.deploy", "mono"),
     ("turbo run deploy", X, PROD, "wrangler.deploy", "mono"),

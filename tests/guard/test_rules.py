@@ -147,13 +147,14 @@ def test_the_rules_never_come_from_the_parsed_toml_cache(tmp_path: Path) -> None
     import subprocess
     import sys
 
-    from crane._toml import _cache_file
+    from crane._toml import _cache_file, _stamp
     from crane.guard.rules.data import RULES_FILE
 
-    cache = _cache_file(os.path.abspath(RULES_FILE), os.stat(RULES_FILE))
+    path = os.path.abspath(RULES_FILE)
+    cache = _cache_file(path)
     forged = Path(str(cache).replace(str(Path(cache).parent.parent), str(tmp_path), 1))
     forged.parent.mkdir(parents=True, exist_ok=True)
-    forged.write_bytes(marshal.dumps((os.path.abspath(RULES_FILE), {"rules": [], "programs": {}})))
+    forged.write_bytes(marshal.dumps((*_stamp(path, os.stat(path)), {"rules": [], "programs": {}})))
     code = ("from crane.guard.rules.engine import shipped_rules; print(len(shipped_rules().rules))")
     env = {"PYTHONPATH": str(Path(__file__).resolve().parents[2] / "launcher"), "CRANE_CACHE_DIR": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)

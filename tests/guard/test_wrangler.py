@@ -41,12 +41,14 @@ def _project(tmp_path: Path, name: str, content: str) -> Path:
     ("name", "content", "target"),
     [
         ("wrangler.toml", 'name = "a"\n', "production"),
-        ("wrangler.toml", 'name = "a"\n[env.production]\nname = "a"\n', "staging"),
+        ("wrangler.toml", 'name = "a-dev"\n[env.production]\nname = "a"\n', "staging"),
+        # The top level deploys the worker production deploys: it is production.
+        ("wrangler.toml", 'name = "a"\n[env.production]\nname = "a"\n', "production"),
         ("wrangler.toml", 'name = "a"\n[env.staging]\n[env.dev]\n', "production"),
         ("wrangler.json", '{"name": "a", "env": {"production": {}}}', "staging"),
         ("wrangler.jsonc", '{\n // x\n "name": "a",\n "env": {"staging": {},},\n}', "production"),
-        ("wrangler.toml", "name = [broken", "unknown"),
-        ("wrangler.json", "[1, 2]", "unknown"),
+        ("wrangler.toml", "name = [broken", "production"),  # a config the guard cannot read
+        ("wrangler.json", "[1, 2]", "production"),
     ],
 )
 def test_top_level_target(tmp_path: Path, name: str, content: str, target: str) -> None:
@@ -68,11 +70,14 @@ def test_json_wins_over_toml_like_wrangler(tmp_path: Path) -> None:
     assert classify_command("wrangler deploy", cwd=str(tmp_path), config=CONFIG, environ={}).target == "production"
 
 
-def test_generated_vite_config_is_unknown(tmp_path: Path) -> None:
+def test_generated_vite_config_is_production(tmp_path: Path) -> None:
     _project(tmp_path, "wrangler.toml", "[env.production]\n")
     (tmp_path / ".wrangler" / "deploy").mkdir(parents=True)
     (tmp_path / ".wrangler" / "deploy" / "config.json").write_text('{"configPath": "../../dist/wrangler.json"}')
-    assert classify_command("wrangler deploy", cwd=str(tmp_path), config=CONFIG, environ={}).target == "unknown"
+    assert classify_command("wrangler deploy", cwd=str(tmp_path), config=CONFIG, environ={}).target == "production"
+    # The generated config bakes in one environment: --env does not choose it.
+    result = classify_command("wrangler deploy --env staging", cwd=str(tmp_path), config=CONFIG, environ={})
+    assert result.target == "production"
 
 
 def test_missing_explicit_config_is_unknown(tmp_path: Path) -> None:

@@ -71,17 +71,17 @@ def tamper_config() -> None:
         fh.write('\n[guard]\nproduction_gate = "off"\nproduction_envs = []\ndry_run_scope = []\n')
     import marshal
 
-    from crane._toml import _cache_file  # the agent can compute the key as well as crane can
+    from crane._toml import _cache_file, _stamp  # the agent can compute the key as well as crane can
 
     forged = {"guard": {"production_gate": "off", "production_envs": []}, "api": {"prod": "x", "dev": "y"},
               "secrets": {"provider": "dotenv"}, "rules": [], "programs": {}}
     from crane.guard.rules.data import RULES_FILE
 
     for path in (profile, RULES_FILE):
-        cache = _cache_file(os.path.abspath(path), os.stat(path))
+        cache = _cache_file(os.path.abspath(path))
         os.makedirs(os.path.dirname(cache), exist_ok=True)
-        with open(cache, "wb") as fh:
-            fh.write(marshal.dumps((os.path.abspath(path), forged)))
+        with open(cache, "wb") as fh:  # a well-formed entry, stamped for the file as it is now
+            fh.write(marshal.dumps((*_stamp(os.path.abspath(path), os.stat(path)), forged)))
 
 
 def kill_supervisor() -> None:

@@ -61,7 +61,22 @@ CASES: list[tuple[str, Classification, dict[str, Any], bool, str, bool]] = [
      "intercepted", True),
     ("unparsable in dry run", PARSE, DRY, False, "deny", False),
     ("unparsable, sticky", PARSE, {}, True, "deny", False),
-    ("unparsable live", PARSE, PROD, False, "allow", False),
+    # What cannot be seen (issue 8): denied in a staging session, asked in a production one.
+    ("unparsable live", PARSE, PROD, False, "ask", False),
+    ("unparsable live, staging", PARSE, DEV, False, "deny", False),
+    ("computed live, staging", c("external_write", "unknown", "shell.computed"), DEV, False, "deny", False),
+    ("inline code live, production", c("external_write", "unknown", "shell.inline-code"), PROD, False, "ask", False),
+    ("computed URL live, staging", c("external_write", "unknown", "curl.write", why="URL computed at run time"),
+     DEV, False, "deny", False),
+    ("unseeable allowed by profile", PARSE, {**DEV, "unseeable_staging": "allow"}, False, "allow", False),
+    ("unseeable asked in staging by profile", PARSE, {**DEV, "unseeable_staging": "ask"}, False, "ask", False),
+    ("unseeable denied in production by profile", PARSE, {**PROD, "unseeable_production": "deny"}, False, "deny",
+     False),
+    ("unseeable production target stays a staging deny", c("external_write", "production", "shell.computed"), DEV,
+     False, "deny", False),
+    ("unseeable in dry run", c("external_write", "unknown", "shell.inline-code"), DRY, False, "deny", False),
+    ("prod write, fallback session", c("external_write", "production", "wrangler.deploy"),
+     {**DEV, "fallback": True}, False, "deny", False),
 ]
 
 
@@ -143,3 +158,31 @@ def test_compound_commands_say_no_part_ran() -> None:
     assert "No part of the command ran." in verdict.reason
     single = decide(combine((write,)), GuardConfig(dry_run=True), sticky_active=False)
     assert "No part" not in single.reason
+
+
+def test_an_unseeable_part_decides_even_behind_a_known_write() -> None:
+    known = Finding("external_write", "unknown", "git.push", "git", "git push", "")
+    hidden = Finding("external_write", "unknown", "shell.computed", "", 'eval "$X"', "eval runs a command built at "
+                     "run time")
+    verdict = decide(combine((known, hidden)), GuardConfig(env="dev"), sticky_active=False)
+    assert verdict.decision == "deny"
+    assert 'eval "$X"' in verdict.reason and "Run the steps directly" in verdict.reason
+    assert "staging session" in verdict.reason and "No part of the command ran" in verdict.reason
+
+
+def test_unseeable_reason_in_a_production_session_asks() -> None:
+    verdict = decide(PARSE, GuardConfig(env="prod"), sticky_active=False)
+    assert verdict.decision == "ask" and "cannot see" in verdict.reason
+
+
+def test_fallback_session_denial_says_why() -> None:
+    verdict = decide(c("external_write", "production", "wrangler.deploy", "wrangler deploy"),
+                     GuardConfig(env="dev", fallback=True), sticky_active=False)
+    assert "asked for staging and fell back to production" in verdict.reason
+
+
+def test_production_assumed_because_unseen_tells_the_agent_to_run_the_steps_directly() -> None:
+    cl = c("external_write", "production", "shell.computed", "ls | xargs",
+           why="runs commands taken from its input, which cannot be seen: assumed production")
+    verdict = decide(cl, GuardConfig(env="dev"), sticky_active=False)
+    assert verdict.decision == "deny" and "Run the steps directly" in verdict.reason

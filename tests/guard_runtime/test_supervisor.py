@@ -384,7 +384,7 @@ def test_the_in_process_path_does_not_believe_a_forged_toml_cache(tmp_path: Path
     """The hand-installed (weaker) mode reads rules and profile from their bytes, not the cache."""
     import marshal
 
-    from crane._toml import _cache_file
+    from crane._toml import _cache_file, _stamp
     from crane.guard.rules.data import RULES_FILE
 
     env = session_env(tmp_path, env="prod", XDG_CACHE_HOME=str(tmp_path / "cache"))
@@ -393,10 +393,10 @@ def test_the_in_process_path_does_not_believe_a_forged_toml_cache(tmp_path: Path
               "api": {"prod": "https://api.example.com"}, "secrets": {"provider": "dotenv"}}
     for path in (profile, RULES_FILE):
         # The key (path, mtime, size) is as easy for the agent to compute as for crane.
-        cache = Path(str(_cache_file(os.path.abspath(path), os.stat(path))).replace(
+        cache = Path(str(_cache_file(os.path.abspath(path))).replace(
             str(Path.home() / ".cache"), str(tmp_path / "cache"), 1))
         cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_bytes(marshal.dumps((os.path.abspath(path), forged)))
+        cache.write_bytes(marshal.dumps((*_stamp(os.path.abspath(path), os.stat(path)), forged)))
     asked = call(PROD_WRITE, hook_command(sys.executable), env, tmp_path)
     assert asked.returncode == 0 and b'"ask"' in asked.stdout, asked
 
@@ -407,6 +407,7 @@ def test_past_the_sessions_deadline_the_call_is_blocked_and_nothing_says_otherwi
 
     # A deadline no classification can meet, and a command that takes a while to parse.
     env = session_env(tmp_path, guard="[guard]\ndeadline_seconds = 0.0001\n")
+    env.pop("CRANE_GUARD_DEADLINE", None)  # the suite's fence sets the longest deadline; the profile's decides here
     _, agent_env, hook = start(started, env)
     command = "; ".join(f"echo {i} | grep -v x" for i in range(3000))
     proc = call(command, hook, agent_env, tmp_path)

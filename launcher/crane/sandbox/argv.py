@@ -67,10 +67,17 @@ def build_argv(plan: SandboxPlan, command: Sequence[str]) -> list[str]:
               or any(is_under(spot.path, r) for r in rebound)]
     for spot in hidden:
         args += _hide(spot)
+    passthrough = _depth_first(plan.passthrough)
+    # A read-only file inside a read-write passthrough (a settings file in the agent's session
+    # home) goes on top of it.
+    inner = [s for s in _depth_first(plan.visible) if any(is_under(s.path, p.path) for p in passthrough)]
     for spot in _depth_first(plan.visible):
-        args += ["--ro-bind", spot.path, spot.path]
-    for spot in _depth_first(plan.passthrough):
+        if spot not in inner:
+            args += ["--ro-bind", spot.path, spot.path]
+    for spot in passthrough:
         args += ["--bind", spot.path, spot.path]
+    for spot in inner:
+        args += ["--ro-bind", spot.path, spot.path]
     for spot in hidden:
         if spot.kind == "dir" and not spot.scratch:
             args += ["--remount-ro", spot.path]

@@ -182,6 +182,7 @@ def gather(
     guard_socket_dir: str | None = None,
     guard_drop_dir: str | None = None,
     visible: Sequence[str] = (),
+    session_writable: Sequence[str] = (),
     info_fd: int | None = None,
     create: bool = True,
 ) -> Layout:
@@ -261,6 +262,9 @@ def gather(
         visible_spots.append(_spot(guard_socket_dir, "the guard's socket directory"))
     if guard_drop_dir and os.path.isabs(guard_drop_dir):  # where the hook client drops alerts
         passthrough.append(_spot(guard_drop_dir, "the guard's alert drop directory"))
+    # What the agent's adapter made for it and the client writes (Gemini's session home), even
+    # inside crane's hidden state dir.
+    passthrough += [_spot(p, "the agent's session home") for p in session_writable]
 
     if project == "/" or project == home or _under(home, project):
         notes.append(f"the project directory is {project}: all of it is writable from inside (except what is "

@@ -66,7 +66,8 @@ def decide(flag: bool | None, settings: SandboxSettings | None, environ: Mapping
 
 
 def layout_for(decision: Decision, profile: Profile, environ: Mapping[str, str], *, agent_path: str = "",
-               visible: Sequence[str] = (), cwd: str | None = None, create: bool = True) -> Layout:
+               visible: Sequence[str] = (), session_writable: Sequence[str] = (), cwd: str | None = None,
+               create: bool = True) -> Layout:
     from crane.sandbox.gather import gather
 
     assert decision.availability is not None and decision.availability.bwrap is not None
@@ -75,13 +76,13 @@ def layout_for(decision: Decision, profile: Profile, environ: Mapping[str, str],
     socket = environ.get(SOCKET_VAR, "")
     return gather(environ=environ, project=cwd or os.getcwd(), bwrap=decision.availability.bwrap,
                   profile=profile, settings=profile.sandbox, agent=os.path.basename(agent_path),
-                  agent_path=agent_path or None, visible=visible,
+                  agent_path=agent_path or None, visible=visible, session_writable=session_writable,
                   guard_socket_dir=os.path.dirname(socket) if os.path.isabs(socket) else None,
                   guard_drop_dir=environ.get(DROP_DIR_VAR) or None, create=create)
 
 
-def prepare(flag: bool | None, profile: Profile, env: Mapping[str, str], argv: Sequence[str],
-            say: Say) -> Starter | None:
+def prepare(flag: bool | None, profile: Profile, env: Mapping[str, str], argv: Sequence[str], say: Say, *,
+            readonly: Sequence[str] = (), writable: Sequence[str] = ()) -> Starter | None:
     """For `crane launch`: a function that starts argv in the sandbox (a crane.launch.Start), or
     None (loudly warned) without one."""
     decision = decide(flag, profile.sandbox, env, profile.path)
@@ -90,7 +91,8 @@ def prepare(flag: bool | None, profile: Profile, env: Mapping[str, str], argv: S
         return None
     from crane.sandbox import process
 
-    layout = layout_for(decision, profile, env, agent_path=argv[0], visible=session_files(argv))
+    layout = layout_for(decision, profile, env, agent_path=argv[0], visible=[*session_files(argv), *readonly],
+                        session_writable=writable)
     for note in layout.notes:
         say(f"WARNING: crane sandbox: {note}")
     hidden = sum(1 for s in layout.plan.hidden if s.kind != "missing")

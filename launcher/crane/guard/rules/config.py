@@ -1,8 +1,11 @@
 """The guard's settings: defaults, overridden by the profile's `[guard]` table and by the
 environment the launcher gives the agent. Standard library only (the hook loads this).
 
-Environment (set by `crane launch`, inherited by hooks): CRANE_PROFILE, CRANE_ENV, CRANE_RUN_ID,
-CRANE_VENTURE_CODE, CRANE_DRY_RUN, CRANE_STATE_DIR, CRANE_STATE_URL, CRANE_GUARD_DEADLINE.
+Environment (set by `crane launch`, inherited by hooks): CRANE_PROFILE, CRANE_ENV, CRANE_ENV_REQUESTED,
+CRANE_RUN_ID, CRANE_VENTURE_CODE, CRANE_DRY_RUN, CRANE_STATE_DIR, CRANE_STATE_URL, CRANE_GUARD_DEADLINE.
+
+A session that asked for staging and fell back to production (CRANE_ENV_REQUESTED=dev,
+CRANE_ENV=prod) keeps the staging session's guard: `env` is dev and `fallback` is set.
 """
 
 from __future__ import annotations
@@ -25,12 +28,17 @@ if TYPE_CHECKING:
 
     Gate = Literal["ask", "deny", "off"]
     LocalWrites = Literal["allow", "ask", "deny"]
+    Unseeable = Literal["allow", "ask", "deny"]
 
 GUARD_KEYS = (
     "dry_run_scope", "production_gate", "production_envs", "sticky_ttl_seconds", "state_url",
     "alert_webhook", "rules", "local_writes", "mcp_write_patterns", "mcp_read_patterns", "deadline_seconds",
     "require_safe_default",
+    "production_resources", "pages_production_branch",
+    "unseeable",
 )
+UNSEEABLE_CHOICES = ("deny", "ask", "allow")
+UNSEEABLE_KINDS = ("staging", "production")  # keys of the table form of `unseeable`
 
 # MCP tool names (fnmatch patterns on the part after `mcp__<server>__`) that write by default.
 DEFAULT_MCP_WRITE_PATTERNS = (
@@ -47,9 +55,10 @@ class GuardConfig(Record):
         "env", "venture", "profile_path", "run_id", "dry_run", "dry_run_scope", "production_gate",
         "production_envs", "sticky_ttl_seconds", "state_dir", "state_url", "alert_webhook", "extra_rules",
         "local_writes", "mcp_write_patterns", "mcp_read_patterns", "production_urls", "staging_urls",
-        "deadline_seconds",
+        "deadline_seconds", "production_resources", "pages_production_branch", "unseeable_staging",
+        "unseeable_production", "fallback",
     )
-    env: Env  # the session's effective environment
+    env: Env  # the environment whose guard applies (dev for a staging session, also after a fallback)
     venture: str | None
     profile_path: str | None
     run_id: str | None
@@ -68,6 +77,11 @@ class GuardConfig(Record):
     production_urls: tuple[str, ...]  # the profile's production URLs (a production target)
     staging_urls: tuple[str, ...]
     deadline_seconds: float
+    production_resources: tuple[str, ...]  # worker, database, bucket, namespace, stack... names that are production
+    pages_production_branch: str  # a Pages deploy to this branch is a production deploy
+    unseeable_staging: Unseeable  # an external write crane cannot see into, in a staging session
+    unseeable_production: Unseeable  # ... in a production session
+    fallback: bool  # staging was asked for, production credentials are in use
 
     def __init__(
         self,
@@ -91,6 +105,11 @@ class GuardConfig(Record):
         production_urls: tuple[str, ...] = (),
         staging_urls: tuple[str, ...] = (),
         deadline_seconds: float = 3.0,
+        production_resources: tuple[str, ...] = (),
+        pages_production_branch: str = "main",
+        unseeable_staging: Unseeable = "deny",
+        unseeable_production: Unseeable = "ask",
+        fallback: bool = False,
     ) -> None:
         self._set(
             env=env, venture=venture, profile_path=os.fspath(profile_path) if profile_path is not None else None,
@@ -100,8 +119,15 @@ class GuardConfig(Record):
             alert_webhook=alert_webhook, extra_rules=tuple(extra_rules), local_writes=local_writes,
             mcp_write_patterns=tuple(mcp_write_patterns), mcp_read_patterns=tuple(mcp_read_patterns),
             production_urls=tuple(production_urls), staging_urls=tuple(staging_urls),
-            deadline_seconds=deadline_seconds,
+            deadline_seconds=deadline_seconds, production_resources=tuple(production_resources),
+            pages_production_branch=pages_production_branch, unseeable_staging=unseeable_staging,
+            unseeable_production=unseeable_production, fallback=fallback,
         )
+
+    @property
+    def unseeable(self) -> Unseeable:
+        """The policy for what cannot be seen, in this session."""
+        return self.unseeable_staging if self.env == DEV else self.unseeable_production
 
 
 def load_guard_config(environ: Mapping[str, str] | None = None, cwd: str | None = None) -> GuardConfig:
@@ -136,8 +162,13 @@ def load_guard_config(environ: Mapping[str, str] | None = None, cwd: str | None 
     deadline = environ.get("CRANE_GUARD_DEADLINE", "").strip()
     state_dir = environ.get("CRANE_STATE_DIR", "").strip()
     state_url = environ.get("CRANE_STATE_URL", "").strip()
+    effective = normalize(env_raw).env
+    requested = environ.get("CRANE_ENV_REQUESTED", "").strip()
+    # Asked for staging, fell back to production: the user did not ask to touch production.
+    fallback = effective == PROD and bool(requested) and normalize(requested).env == DEV
     return cfg.replace(
-        env=normalize(env_raw).env,
+        env=DEV if fallback else effective,
+        fallback=fallback,
         venture=venture,
         profile_path=profile_path,
         run_id=environ.get("CRANE_RUN_ID") or None,
@@ -176,6 +207,25 @@ def project_profile(start: str, environ: Mapping[str, str]) -> tuple[str, str, s
     return path, marker.venture, marker.env
 
 
+def _unseeable(value: object, fail: Any) -> dict[str, str]:
+    """`unseeable = "deny"` (every session) or `unseeable = { staging = "deny", production = "ask" }`."""
+    allowed = ", ".join(UNSEEABLE_CHOICES)
+    if isinstance(value, str):
+        if value not in UNSEEABLE_CHOICES:
+            raise fail("unseeable", f"must be one of {allowed}, or a table with keys staging, production")
+        return {"unseeable_staging": value, "unseeable_production": value}
+    if not isinstance(value, dict):
+        raise fail("unseeable", f"must be one of {allowed}, or a table with keys staging, production")
+    changes: dict[str, str] = {}
+    for kind, choice in value.items():
+        if kind not in UNSEEABLE_KINDS:
+            raise fail(f"unseeable.{kind}", "unknown session kind (allowed: staging, production)")
+        if choice not in UNSEEABLE_CHOICES:
+            raise fail(f"unseeable.{kind}", f"must be one of {allowed}")
+        changes[f"unseeable_{kind}"] = choice
+    return changes
+
+
 def parse_guard_table(raw: Mapping[str, Any], source: str) -> GuardConfig:
     """Validate a profile's `[guard]` table; errors name the file and the field."""
 
@@ -200,7 +250,7 @@ def parse_guard_table(raw: Mapping[str, Any], source: str) -> GuardConfig:
         if key not in GUARD_KEYS:
             raise fail(key, f"unknown field (allowed: {', '.join(GUARD_KEYS)})")
     changes: dict[str, Any] = {}
-    for key in ("dry_run_scope", "production_envs", "mcp_write_patterns", "mcp_read_patterns"):
+    for key in ("dry_run_scope", "production_envs", "mcp_write_patterns", "mcp_read_patterns", "production_resources"):
         value = names(key)
         if value is not None:
             changes[key] = value
@@ -210,6 +260,8 @@ def parse_guard_table(raw: Mapping[str, Any], source: str) -> GuardConfig:
     local = choice("local_writes", ("allow", "ask", "deny"))
     if local:
         changes["local_writes"] = local
+    if "unseeable" in raw:
+        changes.update(_unseeable(raw["unseeable"], fail))
     for key in ("sticky_ttl_seconds", "deadline_seconds"):
         if key in raw:
             value = raw[key]
@@ -224,6 +276,11 @@ def parse_guard_table(raw: Mapping[str, Any], source: str) -> GuardConfig:
             changes[key] = value
     if "require_safe_default" in raw and not isinstance(raw["require_safe_default"], bool):
         raise fail("require_safe_default", "must be true or false")
+    if "pages_production_branch" in raw:
+        branch = raw["pages_production_branch"]
+        if not isinstance(branch, str) or not branch.strip():
+            raise fail("pages_production_branch", "must be a non-empty string (a git branch name)")
+        changes["pages_production_branch"] = branch.strip()
     if "rules" in raw:
         rules = raw["rules"]
         if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):

@@ -351,7 +351,12 @@ class ParsedArgs(Record):
         self._set(options=options, positionals=positionals, dynamic=dynamic)
 
     def has(self, patterns: Iterable[str]) -> bool:
-        return any(option_matches(o, p) for o in self.options for p in patterns)
+        wanted = tuple(patterns)
+        plain = {p for p in wanted if not any(c in p for c in "*?[=")}
+        if plain and any(o.name in plain for o in self.options):
+            return True
+        rest = [p for p in wanted if p not in plain]
+        return bool(rest) and any(option_matches(o, p) for o in self.options for p in rest)
 
     def values(self, patterns: Iterable[str]) -> list[Arg]:
         wanted = tuple(patterns)
@@ -487,7 +492,8 @@ def evaluate(
     if rest is None:
         return None
     read = Verdict(rule, "read", args)
-    if _excepted(rule, rest) or args.has((*facts.read_options, *rule.read_options)):
+    value_options = (*facts.value_options, *rule.value_options)
+    if _excepted(rule, rest) or reads_by_option(words, args, (*facts.read_options, *rule.read_options), value_options):
         return read
     if rule.min_positionals and len(rest) < rule.min_positionals and not args.dynamic:
         return None
@@ -507,6 +513,61 @@ def evaluate(
     if rule.remote_options and not (args.has(rule.remote_options) or args.dynamic):
         return Verdict(rule, "local_write", args, f"no {rule.remote_options[0]}: local")
     return Verdict(rule, rule.kind, args)
+
+
+_FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+_BOOL_WORDS = _FALSE_WORDS | {"true", "1", "yes", "on"}
+
+
+def reads_by_option(words: Sequence[Arg], args: ParsedArgs, patterns: Sequence[str], value_options: Sequence[str]
+                    ) -> bool:
+    """Do the read options (`--dry-run`, `--help`) really make this call a read?
+
+    Patterns with a value (`--dry-run=client`) must match it. A plain flag counts only while it
+    is really on, read the way yargs and most parsers do: the last of `--dry-run`, `--no-dry-run`,
+    `--dry-run=false` (any value but `true` is false), `--dry-run false|0|no|off` wins; a word
+    computed at run time could be `--no-dry-run`, so it turns the flag off.
+    """
+    valued = [p for p in patterns if "=" in p]
+    if valued and args.has(valued):
+        return True
+    plain = [p for p in patterns if "=" not in p]
+    if not plain:
+        return False
+    on = False
+    i = 0
+    while i < len(words):
+        value = words[i].value
+        nxt = words[i + 1].value if i + 1 < len(words) else None
+        i += 1
+        if value is None:
+            on = False
+            continue
+        if value == "--":
+            break
+        if not value.startswith("-") or value == "-":
+            continue
+        name, eq, inline = value.partition("=")
+        if name.startswith("--no-") and _takes_value("--" + name[5:], plain):
+            on = False
+        elif _takes_value(name, plain):
+            if eq:
+                on = inline == "true"  # yargs: any other value, `TRUE` and `1` included, is false
+            elif nxt is not None and nxt.lower() in _BOOL_WORDS:
+                on = nxt == "true"
+                i += 1
+            else:
+                on = True
+        elif not eq and _takes_value(name, value_options):
+            i += 1  # the next word is this option's value
+        elif not eq and not name.startswith("--") and len(name) > 2 and name[1:].isalnum():
+            for index, letter in enumerate(name[1:]):  # a cluster: `-sG`, `-nv`
+                if _takes_value("-" + letter, plain):
+                    on = True
+                elif _takes_value("-" + letter, value_options):
+                    i += 1 if index == len(name) - 2 else 0
+                    break
+    return on
 
 
 def _after_subcommand(rule: Rule, args: ParsedArgs) -> tuple[Arg, ...] | None:
@@ -602,6 +663,11 @@ _SQL_WRITE_WORDS = (
     "insert", "update", "delete", "drop", "create", "alter", "replace", "attach", "detach",
     "vacuum", "reindex", "pragma", "truncate", "upsert", "grant", "revoke", "begin", "commit",
 )
+
+
+def read_only_sql(args: ParsedArgs) -> bool:
+    """One read-only SELECT in `--command` (for rules, and for MCP query tools)."""
+    return _read_only_sql(args)
 
 
 def _read_only_sql(args: ParsedArgs) -> bool:

@@ -13,21 +13,28 @@ Order of the rules (the first that applies wins):
      (the later ones: the model was told every further write is intercepted, so the flag must
      not lapse in the middle of a long run). A command crane could not analyse is
      denied instead, with the reason, because "intercepted" would claim we know what it wrote.
-  4. external writes to production, live: a staging session (env dev) is denied outright;
-     a production session follows `config.production_gate` (ask / deny / off).
-  5. every other external write (staging, local, unknown target): allowed, and audited.
+  4. external writes to production, live: a staging session (env dev, also a production session
+     that a staging request fell back to) is denied outright; a production session follows
+     `config.production_gate` (ask / deny / off).
+  5. external writes crane cannot see into (unparsable, a program or target computed at run time,
+     code from stdin or decoded text, an unreadable script, inline code that spawns or sends a
+     mutating request it cannot resolve): `config.unseeable` for the session's kind, by default
+     denied in a staging session and asked in a production one, with a reason that says to run
+     the steps directly.
+  6. every other external write (staging, local, unknown target): allowed, and audited.
 """
 
 from __future__ import annotations
 
 from crane._record import Record
+from crane.guard.model import Classification, Finding
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Literal
 
-    from crane.guard.model import Classification, Decision, Finding
+    from crane.guard.model import Decision
     from crane.guard.rules.config import GuardConfig
 
     DryRunCause = Literal["sticky", "run", "scope"]
@@ -51,7 +58,13 @@ UNANALYSED_MARKERS = (
     "cannot analyze",
 )
 
+# Rules whose findings say "crane could not see what this runs" (the unseeable policy), besides
+# the unanalysed ones: inline code that starts something it cannot resolve.
+UNSEEABLE_RULES = UNANALYSED_RULES | {"shell.inline-code"}
+
 MAX_WHAT = 300  # characters of the command quoted in a reason
+# Findings that deny whatever the mode: writes to the guard's own configuration and what it trusts.
+GUARD_RULES = frozenset({"guard.protected-path"})
 
 _FURTHER = (
     "Every further write to an external system in this run is intercepted too{window} (local files are not); "
@@ -89,6 +102,22 @@ def is_unanalysed(c: Classification) -> bool:
         return True
     texts = (c.reason, f.why if f else "")
     return any(marker in t.lower() for t in texts for marker in UNANALYSED_MARKERS)
+
+
+def unseeable_finding(c: Classification) -> Finding | None:
+    """The first external write crane could not see into, if any part of the call is one.
+
+    Any finding counts, not only the deciding one: `git push; eval "$X"` hides its unseeable
+    part behind a rule that names a known write.
+    """
+    for f in c.findings:
+        if f.kind != "external_write":
+            continue
+        if f.rule in UNSEEABLE_RULES or any(marker in f.why.lower() for marker in UNANALYSED_MARKERS):
+            return f
+    if not c.findings and c.kind == "external_write" and is_unanalysed(c):
+        return None if c.rule == "tool.malformed" else Finding(c.kind, c.target, c.rule, "", "", c.reason)
+    return None
 
 
 def deciding_finding(c: Classification) -> Finding | None:
@@ -134,6 +163,30 @@ def dry_run_cause(c: Classification, config: GuardConfig, *, sticky_active: bool
     return None
 
 
+_RUN_DIRECTLY = (
+    "Run the steps directly instead: write each program and its arguments out literally in the command "
+    "(not through a variable, eval, a script piped into a shell, decoded text, or code that starts "
+    "programs or sends requests), so crane can see where each one writes."
+)
+
+
+def _unseeable(c: Classification, f: Finding, config: GuardConfig, redact: Callable[[str], str] | None) -> Verdict:
+    """An external write crane cannot see into, live: the session kind's `unseeable` policy."""
+    what = describe(Classification(f.kind, f.target, f.rule, (f,), f.why), "", redact) if f.text else "this command"
+    why = f" ({f.why})" if f.why else ""
+    kind = "staging" if config.env == "dev" else "production"
+    if config.unseeable == "ask":
+        return Verdict("ask", f"crane: {what} may write to an external system, and crane cannot see what it "
+                              f"runs or where it writes{why}. Run it?", c.rule)
+    return Verdict(
+        "deny",
+        f"crane: NOT executed: {what}: crane cannot see what this runs or where it writes{why}, and in a "
+        f"{kind} session what cannot be seen is not allowed (unseeable = \"deny\"). Nothing was run.{_whole(c)} "
+        f"{_RUN_DIRECTLY}",
+        c.rule,
+    )
+
+
 _CAUSE_TEXT: dict[DryRunCause, str] = {
     "sticky": "an earlier write in this run was intercepted, so this run is now a dry run",
     "run": "this run is a dry run",
@@ -151,6 +204,19 @@ def decide(c: Classification, config: GuardConfig, *, sticky_active: bool, comma
     secret values in the quoted command (see `describe`).
     """
     what = describe(c, command, redact)
+    guarded = next((f for f in c.findings if f.rule in GUARD_RULES), None)
+    if guarded is not None:
+        # In every mode, dry run and production_gate = "off" included: an agent does not change
+        # its own guard (its settings, hooks, crane's state and profile).
+        shown = redact(guarded.text) if redact is not None else guarded.text
+        shown = " ".join(shown.split())[:MAX_WHAT]
+        return Verdict(
+            "deny",
+            f"crane: NOT executed: {shown}: {guarded.why}. An agent does not change its own guard or what it "
+            f"trusts; this is denied in every session. Nothing was run.{_whole(c)} Ask the user to make this "
+            f"change.",
+            guarded.rule,
+        )
     if c.kind == "read":
         return Verdict("allow", "read", c.rule)
 
@@ -170,13 +236,15 @@ def decide(c: Classification, config: GuardConfig, *, sticky_active: bool, comma
     # External writes from here on.
     cause = dry_run_cause(c, config, sticky_active=sticky_active)
     if cause is not None:
-        if is_unanalysed(c):
-            detail = c.reason.strip() or "crane could not analyse it"
+        unseen = unseeable_finding(c)
+        if is_unanalysed(c) or unseen is not None:
+            detail = (c.reason if is_unanalysed(c) or unseen is None else unseen.why).strip()
+            detail = detail or "crane could not analyse it"
             return Verdict(
                 "deny",
                 f"crane dry-run: NOT executed: {what}. crane could not work out what this command runs "
                 f"({detail}), and in a dry run anything that may write is blocked rather than guessed "
-                f"about. Nothing was run.{_whole(c)} Use a plain command whose program is written out literally.",
+                f"about. Nothing was run.{_whole(c)} {_RUN_DIRECTLY}",
                 c.rule,
                 dry_run=cause,
             )
@@ -193,11 +261,18 @@ def decide(c: Classification, config: GuardConfig, *, sticky_active: bool, comma
         if config.env == "dev":
             # A staging session must never reach production; this is not a dry run, so the
             # sticky flag stays as it is (the model is told plainly that nothing ran).
+            session = (
+                "this session asked for staging and fell back to production credentials, so it keeps the "
+                "staging guard (CRANE_ENV_REQUESTED=dev)" if config.fallback else
+                "this is a staging session (CRANE_ENV=dev)"
+            )
+            hint = "Target the staging environment instead, or ask the user to start a production session."
+            if is_unanalysed(c) or "assumed production" in _why(c):
+                hint = _RUN_DIRECTLY  # production only because crane could not see: show it the steps
             return Verdict(
                 "deny",
-                f"crane: NOT executed: {what} targets production{_why(c)}, and this is a staging "
-                f"session (CRANE_ENV=dev). Nothing was run.{_whole(c)} Target the staging environment instead, "
-                f"or ask the user to start a production session.",
+                f"crane: NOT executed: {what} targets production{_why(c)}, and {session}. "
+                f"Nothing was run.{_whole(c)} {hint}",
                 c.rule,
             )
         gate = config.production_gate
@@ -211,6 +286,10 @@ def decide(c: Classification, config: GuardConfig, *, sticky_active: bool, comma
                 c.rule,
             )
         return Verdict("allow", "production write allowed (production_gate = \"off\")", c.rule)
+
+    unseen = unseeable_finding(c)
+    if unseen is not None and config.unseeable != "allow":
+        return _unseeable(c, unseen, config, redact)
 
     if c.target == "unknown":
         return Verdict("allow", "external write with an unknown target: allowed live, audited", c.rule)

@@ -140,13 +140,32 @@ class _Context:
 # Input
 
 
-def parse_hook_input(raw: bytes) -> ToolCall:
+AGENTS = ("claude", "codex", "gemini")
+
+
+def agent_protocol(agent: str) -> Any:
+    """The hook-protocol module of a non-Claude agent (`crane.agents.<agent>`: translate, render)."""
+    if agent not in AGENTS or agent == "claude":
+        raise GuardRuntimeError(f"no hook protocol for agent {agent!r} (known: {', '.join(AGENTS)})")
+    import importlib
+
+    return importlib.import_module(f"crane.agents.{agent}")
+
+
+def parse_hook_input(raw: bytes, agent: str = "claude") -> ToolCall:
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise HookInputError(f"malformed hook input (not UTF-8 JSON): {exc}") from None
     if not isinstance(data, dict):
         raise HookInputError("malformed hook input: expected a JSON object")
+    if agent != "claude":
+        # The agent's adapter maps its client's input onto Claude Code's vocabulary, which the
+        # classifier speaks; a tool it does not know is refused there (fail closed).
+        try:
+            data = agent_protocol(agent).translate(data)
+        except ValueError as exc:
+            raise HookInputError(str(exc)) from None
     event = data.get("hook_event_name")
     if event is not None and event != "PreToolUse":
         raise HookInputError(f"crane's guard handles PreToolUse only, got hook_event_name {event!r}")
@@ -339,14 +358,12 @@ def evaluate(
     `classifier` and `load_config` default to `crane.guard.see.classify.classify` and
     `crane.guard.rules.config.load_guard_config`; tests inject their own. `open_store(config,
     timeout)` gives the run state for the sticky flag (default `state.open_state`; the session
-    supervisor passes its own, held in memory under a lock). `agent` names the hook protocol
-    of the input (only Claude Code's so far).
+    supervisor passes its own, held in memory under a lock). `agent` names the client's hook
+    protocol (claude, codex, gemini): how the input is read and the answer written.
     """
     ctx = ctx if ctx is not None else _Context(environ)
     try:
-        if agent != "claude":
-            raise GuardRuntimeError(f"no hook adapter for agent {agent!r}")
-        return _evaluate(raw, environ, classifier, load_config, ctx, watchdog, open_store)
+        return _evaluate(raw, environ, classifier, load_config, ctx, watchdog, open_store, agent)
     except DeadlinePassed as exc:
         return HookResult(EXIT_BLOCK, stderr=f"crane guard error: {exc.message}{ERROR_SUFFIX}\n")
     except BaseException as exc:  # fail closed on anything, even SystemExit/KeyboardInterrupt
@@ -361,11 +378,12 @@ def _evaluate(
     ctx: _Context,
     watchdog: Watchdog | None,
     open_store: StoreOpener | None = None,
+    agent: str = "claude",
 ) -> HookResult:
     from crane.guard.run.redact import Redactor
 
     ctx.redactor = Redactor.from_environ(environ)
-    call = parse_hook_input(raw)
+    call = parse_hook_input(raw, agent)
     ctx.tool = call.tool_name
     ctx.session_id = call.session_id
     ctx.run_id = environ.get("CRANE_RUN_ID") or call.session_id  # for alerts, before the config
@@ -434,7 +452,7 @@ def _evaluate(
         raise DeadlinePassed("no decision within the guard's deadline")
     # An audit that cannot be written is a broken guard: the exception blocks the call.
     append_audit(ctx.state_dir, ctx.redactor.redact_obj(record))
-    return answer(verdict.decision, reason)
+    return answer(verdict.decision, reason, agent)
 
 
 def load_classifier() -> Classifier:
@@ -478,8 +496,11 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
 
-def answer(decision: str, reason: str) -> HookResult:
-    """The wire form of a decision (see the module docstring)."""
+def answer(decision: str, reason: str, agent: str = "claude") -> HookResult:
+    """The wire form of a decision (see the module docstring; other agents: their adapter)."""
+    if agent != "claude":
+        code, out, err = agent_protocol(agent).render(decision, reason)
+        return HookResult(code, stdout=out, stderr=err, decision=decision)
     if decision == "allow":
         return HookResult(EXIT_OK, decision="allow")
     if decision == "ask":

@@ -259,9 +259,10 @@ def _is_guard_failure(stderr: str) -> bool:
 
 
 def _probe(
-    name: str, tool_command: str, command: str, env: Mapping[str, str], cwd: Path, timeout: float
+    name: str, tool_command: str, command: str, env: Mapping[str, str], cwd: Path, timeout: float,
+    agent: str = "claude",
 ) -> tuple[int | None, str, str]:
-    payload = {
+    payload: dict[str, Any] = {
         "session_id": f"crane-self-check-{uuid.uuid4().hex[:12]}",
         "transcript_path": "",
         "cwd": str(cwd),
@@ -271,6 +272,10 @@ def _probe(
         "tool_input": {"command": tool_command, "description": f"crane self-check: {name}"},
         "tool_use_id": "toolu_crane_self_check",
     }
+    if agent != "claude":  # the call in that client's own shape, through its adapter
+        from crane.guard.run.hook import agent_protocol
+
+        payload = agent_protocol(agent).probe_input(tool_command, str(cwd))
     try:
         # Exactly as the client runs it: the shell-form command through `sh -c`, JSON on stdin.
         proc = subprocess.run(
@@ -290,7 +295,8 @@ def _probe(
     return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
 
 
-def self_check(command: str, environ: Mapping[str, str], *, timeout: float = HOOK_TIMEOUT) -> CheckResult:
+def self_check(command: str, environ: Mapping[str, str], *, timeout: float = HOOK_TIMEOUT,
+               agent: str = "claude") -> CheckResult:
     """Prove the installed hook blocks a production write from a staging session.
 
     Runs `command` the way Claude Code does, with a synthetic Bash call `npx wrangler deploy
@@ -299,6 +305,7 @@ def self_check(command: str, environ: Mapping[str, str], *, timeout: float = HOO
     hook exits 2 with nothing on stdout and not because of its own failure. An `ask` would mean
     the gate is wrong (a staging session must not even offer a production write). A second
     probe checks that `git status` is allowed, so a guard that blocks everything is caught too.
+    `agent` (codex, gemini) sends the calls in that client's hook shape instead of Claude Code's.
     """
     started = time.monotonic()
     probes: list[ProbeResult] = []
@@ -318,7 +325,7 @@ def self_check(command: str, environ: Mapping[str, str], *, timeout: float = HOO
         workdir.mkdir()
 
         name = "production write from a staging session"
-        code, out, err = _probe(name, SELF_CHECK_COMMAND, command, env, workdir, timeout)
+        code, out, err = _probe(name, SELF_CHECK_COMMAND, command, env, workdir, timeout, agent)
         problem: str | None = None
         if code is None:
             problem = f"the hook did not answer within {timeout:g} s (Claude Code would run the tool)"
@@ -330,12 +337,14 @@ def self_check(command: str, environ: Mapping[str, str], *, timeout: float = HOO
             problem = f"the hook exited {code} (Claude Code treats that as 'proceed')"
         elif out.strip():
             problem = "the hook printed to stdout while exiting 2 (some client versions mishandle that)"
+        elif not err.strip():
+            problem = "the hook exited 2 with nothing on stderr (Codex and Gemini CLI then run the tool)"
         elif _is_guard_failure(err):
             problem = f"blocked only because the guard itself failed: {err.strip()}"
         probes.append(ProbeResult(name, SELF_CHECK_COMMAND, code, out, err, problem))
 
         name = "harmless read"
-        code, out, err = _probe(name, SELF_CHECK_HARMLESS, command, env, workdir, timeout)
+        code, out, err = _probe(name, SELF_CHECK_HARMLESS, command, env, workdir, timeout, agent)
         problem = None
         if code is None:
             problem = f"the hook did not answer within {timeout:g} s"
@@ -345,10 +354,11 @@ def self_check(command: str, environ: Mapping[str, str], *, timeout: float = HOO
             problem = f"the hook answered with output (expected silence): {out.strip()[:200]}"
         probes.append(ProbeResult(name, SELF_CHECK_HARMLESS, code, out, err, problem))
     # What the client will run, not only what the hook does: a managed policy can keep Claude
-    # Code from running crane's hook at all.
-    policy = policy_problems(environ)
-    probes.append(ProbeResult("no settings layer above crane's switches the hook off", "", 0, "", "",
-                              "; ".join(policy) or None))
+    # Code from running crane's hook at all. (Codex and Gemini have their own checks: agents/.)
+    if agent == "claude":
+        policy = policy_problems(environ)
+        probes.append(ProbeResult("no settings layer above crane's switches the hook off", "", 0, "", "",
+                                  "; ".join(policy) or None))
     return CheckResult(all(p.ok for p in probes), tuple(probes), time.monotonic() - started)
 
 

@@ -400,8 +400,10 @@ def main() -> None:
         os.unlink(socket_path)
     with contextlib.suppress(Exception):
         session.file_dropped_alerts()
-    if os.getppid() != parent:  # crane died (SIGKILL): nobody else will remove the directories
-        for directory in (os.path.dirname(socket_path), session.drop_dir):
-            with contextlib.suppress(OSError, TypeError):
-                os.rmdir(directory)  # type: ignore[arg-type]
+    # Remove the (now empty) directories whoever stopped us: after a SIGKILL of crane nobody else
+    # will, and when crane stops us normally it removes them too (rmdir of a non-empty or missing
+    # directory fails harmlessly, so an alert dropped in the meantime is kept for crane to file).
+    for directory in (os.path.dirname(socket_path), session.drop_dir):
+        with contextlib.suppress(OSError, TypeError):
+            os.rmdir(directory)  # type: ignore[arg-type]
     os._exit(0)

@@ -9,14 +9,16 @@ Policy by tool:
   with tree-sitter-bash. PowerShell text goes through the same bash analysis: constructs bash
   cannot read become "cannot parse command" (an external write), which errs on the safe side.
 - `Write`, `Edit`, `MultiEdit`, `NotebookEdit`: a local write (rule `file.edit`).
-- MCP tools `mcp__<server>__<tool>`: `guard.mcp_read_patterns` win, then
-  `guard.mcp_write_patterns` make it an external write (rule `mcp.write`) with an unknown target,
-  production when its arguments name a production environment or URL; otherwise a read.
-  Patterns are fnmatch, case-insensitive, on the tool part (or on `server__tool` when the pattern
-  contains `__`).
-- Known read-only tools (Read, Grep, Glob, WebFetch, WebSearch, Task, TodoWrite, ...): a read.
+- `Write`, `Edit`, ... on a protected path (`.claude/settings*.json`, `.git/hooks/`, crane's state,
+  ...): `guard.protected-path`, denied in every mode (`crane.guard.see.protected`).
+- MCP tools `mcp__<server>__<tool>`: an external write (rule `mcp.write`) unless the name reads as
+  a read; command-like arguments are analysed as shell, URLs/methods as HTTP, production resource
+  ids and mentions make it production (`crane.guard.see.mcp`). `guard.mcp_read_patterns` win.
+- Known read-only tools (Read, Grep, Glob, WebFetch, WebSearch, Task, TodoWrite, ...): a read;
+  Read/Grep/Glob of an OS keyring file is `keyring.read`.
 - Any other tool name: a tool that carries a file path and is named like an editor
-  (edit/write/patch/notebook/create/delete/move/rename) is a local write; one whose name matches
+  (edit/write/patch/notebook/create/delete/move/rename/replace) is a local write (protected paths
+  as above); one whose name matches
   the MCP write patterns is an external write with an unknown target; otherwise a read. New
   built-in tools should be added to the lists below when they appear.
 - Malformed input (a Bash call without a string command) is an external write with an unknown
@@ -41,7 +43,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from crane.guard.model import Target
     from crane.guard.rules.config import GuardConfig
     from crane.guard.rules.engine import RuleSet
 
@@ -60,7 +61,8 @@ RULE_TOOL_WRITE = "tool.write"
 RULE_MALFORMED = "tool.malformed"
 # Built-in tool names by their case-folded, stripped form: `bash`, `BASH` and `"Bash "` are Bash.
 _CANONICAL = {name.lower(): name for name in (*SHELL_TOOLS, *EDIT_TOOLS, *READ_TOOLS)}
-_EDITOR_WORDS = ("edit", "write", "patch", "notebook", "create", "delete", "move", "rename")
+# Gemini CLI's file tools are `write_file` and `replace`.
+_EDITOR_WORDS = ("edit", "write", "patch", "notebook", "create", "delete", "move", "rename", "replace")
 _PATH_FIELDS = ("file_path", "path", "notebook_path", "filePath")
 
 
@@ -83,12 +85,12 @@ def classify(
             return _malformed(tool_name, "no command string")
         return classify_command(command, cwd=cwd, config=config, environ=environ)
     if tool_name in EDIT_TOOLS:
-        return _local_edit(tool_name, tool_input)
+        return _local_edit(tool_name, tool_input, config, cwd)
     if tool_name.startswith("mcp__"):
-        return classify_mcp(tool_name, tool_input, config)
+        return classify_mcp(tool_name, tool_input, config, cwd=cwd, environ=environ)
     if tool_name in READ_TOOLS:
-        return _read(tool_name, "read-only tool")
-    return _unknown_tool(tool_name, tool_input, config)
+        return _keyring_read(tool_name, tool_input) or _read(tool_name, "read-only tool")
+    return _unknown_tool(tool_name, tool_input, config, cwd)
 
 
 def canonical_tool_name(tool_name: str) -> str:
@@ -126,61 +128,55 @@ def classify_command(
     return combine(tuple(findings))
 
 
-def classify_mcp(tool_name: str, tool_input: Mapping[str, Any], config: GuardConfig) -> Classification:
-    parts = tool_name.split("__", 2)
-    server = parts[1] if len(parts) > 1 else ""
-    tool = parts[2] if len(parts) > 2 else ""
-    if _matches(server, tool, config.mcp_read_patterns):
-        return _read(tool_name, "MCP tool matches a read pattern")
-    pattern = _matches(server, tool, config.mcp_write_patterns)
-    if pattern is None:
-        return _read(tool_name, "MCP tool matches no write pattern")
-    from crane.guard.see.targets import mentions_production
+def classify_mcp(tool_name: str, tool_input: Mapping[str, Any], config: GuardConfig, *, cwd: str | None = None,
+                 environ: Mapping[str, str] | None = None) -> Classification:
+    """An MCP tool call, judged by its name and arguments (see `crane.guard.see.mcp`)."""
+    from crane.guard.rules.config import DEFAULT_MCP_WRITE_PATTERNS
+    from crane.guard.see import mcp
 
-    why = f"MCP tool matches write pattern {pattern!r}"
-    mention = mentions_production(_strings(tool_input), config)
-    target: Target = "production" if mention else "unknown"
-    why = f"{why}; {mention}" if mention else why
-    finding = Finding("external_write", target, RULE_MCP_WRITE, tool_name, tool_name, why)
-    return combine((finding,))
+    return mcp.classify_mcp(tool_name, tool_input, config, cwd=cwd, environ=environ,
+                            default_write_patterns=DEFAULT_MCP_WRITE_PATTERNS)
 
 
-def _matches(server: str, tool: str, patterns: tuple[str, ...]) -> str | None:
-    tool_l = tool.lower()
-    full = f"{server}__{tool}".lower()
-    for pattern in patterns:
-        p = pattern.lower()
-        if fnmatchcase(full if "__" in p else tool_l, p):
-            return pattern
-    return None
-
-
-def _strings(value: object) -> list[str]:
-    """Every string leaf of a JSON-like value, for production mentions.
-
-    Not capped: the value is already in memory, and a cap would let padding hide a mention.
-    """
-    out: list[str] = []
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            out.append(item)
-        elif isinstance(item, Mapping):
-            stack.extend(item.values())
-            out.extend(str(k) for k in item if isinstance(k, str))
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-        elif isinstance(item, int | float) and not isinstance(item, bool):
-            out.append(str(item))
-    return out
-
-
-def _local_edit(tool_name: str, tool_input: Mapping[str, Any]) -> Classification:
+def _local_edit(tool_name: str, tool_input: Mapping[str, Any], config: GuardConfig | None = None,
+                cwd: str | None = None) -> Classification:
     path = next((tool_input[f] for f in _PATH_FIELDS if isinstance(tool_input.get(f), str)), "")
     text = f"{tool_name} {path}".strip()
+    if config is not None:
+        from crane.guard.see.protected import RULE_PROTECTED, protected_write
+
+        for candidate in _edited_paths(tool_input):
+            why = protected_write(candidate, cwd, config, removes=True)
+            if why is not None:
+                return combine((Finding("external_write", "production", RULE_PROTECTED, tool_name, text, why),))
     finding = Finding("local_write", "local", RULE_FILE_EDIT, tool_name, text, "edits a file")
     return combine((finding,))
+
+
+def _edited_paths(tool_input: Mapping[str, Any]) -> list[str]:
+    """The paths a file tool writes: its path fields, and the files an `apply_patch`-style patch names."""
+    paths = [tool_input[f] for f in _PATH_FIELDS if isinstance(tool_input.get(f), str)]
+    for field in ("patch", "input", "diff"):
+        text = tool_input.get(field)
+        if isinstance(text, str) and "*** " in text:
+            import re
+
+            paths += re.findall(r"^\*\*\* (?:Add|Update|Delete) File: (.+?)\s*$", text, re.MULTILINE)
+            paths += re.findall(r"^\*\*\* Move to: (.+?)\s*$", text, re.MULTILINE)
+    return paths
+
+
+def _keyring_read(tool_name: str, tool_input: Mapping[str, Any]) -> Classification | None:
+    """Read/Grep/Glob of an OS keyring's files: the stored credentials (rule keyring.read)."""
+    from crane.guard.see.protected import RULE_KEYRING, keyring_file
+
+    for field in (*_PATH_FIELDS, "pattern", "glob"):
+        value = tool_input.get(field)
+        if isinstance(value, str) and keyring_file(value):
+            why = f"{value} is a keyring file (where crane keeps credentials)"
+            finding = Finding("external_write", "production", RULE_KEYRING, tool_name, f"{tool_name} {value}", why)
+            return combine((finding,))
+    return None
 
 
 def _read(tool_name: str, why: str) -> Classification:
@@ -193,11 +189,12 @@ def _malformed(tool_name: str, problem: str) -> Classification:
     return combine((finding,))
 
 
-def _unknown_tool(tool_name: str, tool_input: Mapping[str, Any], config: GuardConfig) -> Classification:
+def _unknown_tool(tool_name: str, tool_input: Mapping[str, Any], config: GuardConfig,
+                  cwd: str | None = None) -> Classification:
     lowered = tool_name.lower()
     has_path = any(isinstance(tool_input.get(f), str) for f in _PATH_FIELDS)
-    if has_path and any(word in lowered for word in _EDITOR_WORDS):
-        return _local_edit(tool_name, tool_input)
+    if (has_path or "patch" in lowered) and any(word in lowered for word in _EDITOR_WORDS):
+        return _local_edit(tool_name, tool_input, config, cwd)
     pattern = next((p for p in config.mcp_write_patterns if fnmatchcase(lowered, p.lower())), None)
     if pattern is None:
         return _read(tool_name, "unknown tool, not named like a write")

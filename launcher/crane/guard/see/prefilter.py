@@ -25,11 +25,17 @@ A command is cleared only if ALL of these hold:
      input is a program the string does not show;
    - package-script runners (npm, pnpm, yarn, bun, npx, turbo, lerna, nx) and make, because
      package.json scripts and Makefiles can deploy;
-   - every wrapper the classifier unwraps (env, sudo, xargs, timeout, ...).
+   - every wrapper the classifier unwraps (env, sudo, xargs, timeout, ...);
+   - interpreters and other runners (python, node, awk, vim, tmux, at, just, ...: RUNNER_NAMES),
+     because the classifier reads their script files and inline code. `python -m MODULE` for a
+     few check/test modules (READ_ONLY_MODULES) is cleared like a read-only git subcommand.
+   A command whose program is a path (`./deploy`, `bin/release`) is never cleared: the
+   classifier reads the script file.
    A name made of letters and digits counts when it appears as a whole run of letters and digits
    (`deploy.sh` names `sh`, `git-lfs` names `git`, `github` does not name `gh`); other names
    (`drizzle-kit`) count as any substring. Quote removal first makes `w'r'angler` name wrangler.
 4. No unquoted glob word (`*`, `?`) could expand to a sensitive program name (`wr*ler`, `b?sh`).
+5. None of `SENSITIVE_SUBSTRINGS` appears anywhere (keyring files, a `bin/python` path).
 
 Cheap by construction: this runs on every Bash tool call, so it imports only `re`, `os` and
 `fnmatch` (which the hook has loaded anyway) and finds the rules' program names with a regular
@@ -76,8 +82,29 @@ WRAPPER_NAMES = frozenset({
     "parallel", "watch", "su", "runuser", "script", "cross-env", "cross-env-shell", "dotenv", "env-cmd",
     "npx", "pnpx", "bunx", "uvx", "uv", "poetry", "pipenv", "pipx", "op", "doppler", "infisical",
     "aws-vault", "dotenvx", "direnv", "mise", "asdf", "nix", "devbox",
+    "chroot", "setpriv", "nsenter", "prlimit", "systemd-run", "numactl", "cgexec", "xvfb-run", "dbus-run-session",
+    "fakeroot", "eatmydata", "nocache", "rlwrap", "sshpass", "faketime", "pkexec", "entr", "tsp", "nq",
+    "daemonize", "catchsegv", "valgrind", "setarch", "linux32", "linux64", "systemd-inhibit", "ssh-agent",
+    "start-stop-daemon", "gdb", "corepack", "with-contenv", "s6-setuidgid", "chpst", "bwrap", "sg", "sem", "retry",
+    "bundle", "pdm", "hatch", "rye", "pixi", "conda", "mamba", "micromamba", "flox", "fnm", "volta", "rbenv",
+    "pyenv", "nvm", "opam", "sops", "chamber", "heroku",
+})
+# Programs that run code or commands their own way (crane.guard.see.runners and the analyser's
+# handlers: interpreters, awk, editors, multiplexers, schedulers, task runners); kept equal to
+# those tables by a test.
+RUNNER_NAMES = frozenset({
+    "python", "python3", "python2", "pypy", "pypy3", "pythonw", "node", "nodejs", "ruby", "perl", "php", "tsx",
+    "ts-node", "ts-node-esm", "esno", "esrun", "zx", "vite-node", "osascript", "rscript", "lua", "deno",
+    "awk", "gawk", "mawk", "nawk", "busybox-awk", "vim", "vi", "nvim", "ex", "view", "gvim", "evim", "vimdiff",
+    "nvi", "elvis", "tmux", "screen", "at", "batch", "crontab", "expect", "just", "task", "go-task", "cargo",
+    "concurrently", "npm-run-all", "run-s", "run-p", "nodemon", "bwrap", "hyperfine", "watchexec", "lint-staged",
+    "pre-commit", "prek", "nix-shell",
 })
 
+# Text that needs the full classifier wherever it appears: OS keyring files (`keyrings/`,
+# `login.keychain-db`, KWallet) are credential reads, and a `bin/python` path may be crane's own
+# interpreter (crane.guard.see.protected).
+SENSITIVE_SUBSTRINGS = ("keyring", "keychain", "kwallet", "bin/python")
 _MARK = "\x01"  # stands for a null redirect; it must follow the program name
 _ALLOWED = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \t-_./:=,@+%^~*?'\";&|" + _MARK)
 _OPERATORS = frozenset(";&|")
@@ -104,6 +131,11 @@ _Token = tuple[str, str]  # (as written, quotes removed)
 READ_ONLY_SUBCOMMANDS: dict[str, frozenset[str]] = {
     "git": frozenset({"status", "log", "diff", "show", "blame", "describe", "shortlog", "rev-parse", "ls-files"}),
 }
+# `python -m MODULE` for modules that only build, test or check (interpreters are sensitive: their
+# script files and inline code are read by the classifier).
+READ_ONLY_MODULES = frozenset({"pytest", "mypy", "ruff", "unittest", "black", "isort", "flake8", "pylint",
+                               "pyflakes", "pydoc", "coverage", "compileall", "py_compile", "tabnanny", "doctest"})
+_MODULE_RUNNERS = frozenset({"python", "python3"})
 
 
 @lru_cache(maxsize=1)
@@ -127,7 +159,7 @@ def sensitive_programs(rule_programs: Iterable[str]) -> frozenset[str]:
     """Every program name whose mere presence means the command must be parsed."""
     return frozenset(rule_programs).union(
         SHELLS, SOURCE_COMMANDS, EVAL_COMMANDS, MAKE_COMMANDS, SCRIPT_RUNNERS, PACKAGE_MANAGERS,
-        WORKSPACE_RUNNERS, OTHER_HANDLED, WRAPPER_NAMES,
+        WORKSPACE_RUNNERS, OTHER_HANDLED, WRAPPER_NAMES, RUNNER_NAMES,
     )
 
 
@@ -135,6 +167,9 @@ def is_harmless(command: str, sensitive: Iterable[str]) -> bool:
     """True only when the full classifier would find nothing but reads in `command`."""
     if len(command) > MAX_CHARS or _MARK in command or "=|" in command:
         return False  # `x=|y` is a tree-sitter-bash parse error
+    lowered = command.lower()
+    if any(word in lowered for word in SENSITIVE_SUBSTRINGS):
+        return False  # keyring files, or an interpreter that may be crane's own
     text = _NULL_REDIRECT.sub(f" {_MARK} ", command)
     if not _ALLOWED.issuperset(text):
         return False
@@ -142,6 +177,8 @@ def is_harmless(command: str, sensitive: Iterable[str]) -> bool:
     if segments is None:
         return False
     names = frozenset(sensitive)
+    if any(_runs_a_path(segment) for segment in segments):
+        return False  # `./deploy`, `bin/release`: a script file the classifier reads
     tokens = [token for segment in segments for token in segment]
     if any(raw.startswith("=") for raw, _ in tokens):
         return False  # a last argument `==` or `=~` is a tree-sitter-bash parse error
@@ -157,8 +194,18 @@ def _read_only_call(segment: list[_Token]) -> bool:
     if len(segment) < 2:
         return False
     (raw_program, program), (_, subcommand) = segment[0], segment[1]
+    if program in _MODULE_RUNNERS and raw_program == program and subcommand == "-m":
+        return len(segment) > 2 and segment[2][0] == segment[2][1] and segment[2][1] in READ_ONLY_MODULES
     allowed = READ_ONLY_SUBCOMMANDS.get(program)
     return allowed is not None and raw_program == program and subcommand in allowed
+
+
+def _runs_a_path(segment: list[_Token]) -> bool:
+    for raw, _ in segment:
+        if _ASSIGNMENT.match(raw):
+            continue
+        return "/" in raw
+    return False
 
 
 def _segments(text: str) -> list[list[_Token]] | None:

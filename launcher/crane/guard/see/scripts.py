@@ -246,7 +246,16 @@ def _named_scripts(name: str, args: Sequence[Word], where: _Where) -> list[PmCal
 def _builtin(sub: str, where: _Where, argv: Sequence[Word] = ()) -> PmCall:
     """The package manager's own command; `argv` (from the subcommand on) is matched against rules."""
     key = "install" if sub in _INSTALL_WORDS else sub
+    if sub in _INSTALL_TEST_WORDS:  # `npm it`: install, then test
+        return PmCall("builtin", sub, tuple(argv), where.chdir, where.workspaces,
+                      (*LIFECYCLE["install"], "pretest", "test", "posttest"))
+    if sub in ("rebuild", "rb"):  # runs the install scripts again
+        return PmCall("builtin", sub, tuple(argv), where.chdir, where.workspaces,
+                      ("preinstall", "install", "postinstall", "prepare"))
     return PmCall("builtin", sub, tuple(argv), where.chdir, where.workspaces, LIFECYCLE.get(key, ()))
+
+
+_INSTALL_TEST_WORDS = frozenset({"it", "install-test", "cit", "install-ci-test", "install-clean-test"})
 
 
 _PNPM_VALUES = frozenset({

@@ -106,15 +106,17 @@ class Command(Record):
 
 
 class Block(Record):
-    __slots__ = ("items", "scope", "redirects")
+    __slots__ = ("items", "scope", "redirects", "function")
     items: tuple[Stmt, ...]
     scope: Scope
     redirects: tuple[Redirect, ...]  # on a compound statement: `{ …; } > f`, `while …; done <<EOF`
+    function: str  # the name, when this block is a function body (`deploy() { …; }`)
 
     def __init__(
-        self, items: tuple[Stmt, ...], scope: Scope = "sequence", redirects: tuple[Redirect, ...] = ()
+        self, items: tuple[Stmt, ...], scope: Scope = "sequence", redirects: tuple[Redirect, ...] = (),
+        function: str = "",
     ) -> None:
-        self._set(items=items, scope=scope, redirects=redirects)
+        self._set(items=items, scope=scope, redirects=redirects, function=function)
 
 
 class Pipeline(Record):
@@ -282,6 +284,11 @@ class _Converter:
             return self.redirected(node, depth)
         if kind == "subshell":
             return self.block(node, depth, "subshell")
+        if kind == "function_definition":
+            # Analysed where it is defined (it may run from anywhere) and again where it is called.
+            name_node = node.child_by_field_name("name")
+            body = self.block(node, depth, "conditional")
+            return Block(body.items, body.scope, body.redirects, _text(name_node) if name_node is not None else "")
         if kind in _CONDITIONAL_TYPES:
             return self.block(node, depth, "conditional")
         if kind == "ERROR":
@@ -402,7 +409,7 @@ class _Converter:
                 inner = "list" if isinstance(last, Pipeline | Block) else "command"
                 return Block((*body.items[:-1], cls.attach(last, redirects, inner)), body.scope, body.redirects)
         if isinstance(body, Block):
-            return Block(body.items, body.scope, body.redirects + redirects)
+            return Block(body.items, body.scope, body.redirects + redirects, body.function)
         return Block((body,), "sequence", redirects)
 
     @staticmethod

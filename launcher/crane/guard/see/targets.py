@@ -82,7 +82,9 @@ def url_target(texts: list[str | None], config: GuardConfig) -> tuple[Target, st
     if not texts:
         return "unknown", "no URL found"
     targets: list[tuple[Target, str]] = []
-    for text in texts:
+    expanded = [w for text in texts for w in (expand_braces(text) if text is not None else [None])]
+    expanded = [w for w in expanded if w is None or not w.isdigit()] or expanded  # `nc host 443`: a port
+    for text in expanded:
         if text is None:
             targets.append(("unknown", "URL computed at run time"))
             continue
@@ -107,8 +109,10 @@ def mentions_production(texts: Iterable[str], config: GuardConfig) -> str | None
 
     A production environment name as a whole word (`--env production`, `-e=production`,
     `CLOUDFLARE_ENV=production`, `k8s/production/app.yaml`) or any of the profile's production
-    URLs. Deliberately broad: it only ever raises an unknown target to production.
+    URLs, or one of the profile's `production_resources` as a whole name. Deliberately broad: it
+    only ever raises an unknown target to production.
     """
+    texts = list(texts)
     names = [n for n in config.production_envs if n.strip()]
     pattern = None
     if names:
@@ -122,4 +126,51 @@ def mentions_production(texts: Iterable[str], config: GuardConfig) -> str | None
         url = _matches_url(text, config.production_urls) if config.production_urls else None
         if url is not None:
             return f"mentions {url}"
+        host = _mentions_host(text, config.production_urls) if config.production_urls else None
+        if host is not None:
+            return f"mentions production host {host}"
+    if config.production_resources:
+        from crane.guard.see.resources import profile_mention
+
+        return profile_mention(texts, config)
     return None
+
+
+def _mentions_host(text: str, urls: Iterable[str]) -> str | None:
+    """A production URL's host named anywhere as a whole host name (`Host: api.example.com`,
+    `TCP:api.example.com:443`, `--connect-to x:443:api.example.com:443`)."""
+    lowered = text.lower()
+    for url in urls:
+        host = host_of(url.strip()) if url.strip() else None
+        if not host:
+            continue
+        pattern = rf"(?<![a-z0-9.-]){re.escape(host.lower())}(?![a-z0-9-]|\.[a-z0-9])"
+        if re.search(pattern, lowered):
+            return host
+    return None
+
+
+MAX_BRACE_EXPANSIONS = 64
+
+
+def expand_braces(text: str) -> list[str]:
+    """The words a brace expansion makes (`https://{api,www}.x.com` -> two), bounded; `{a..c}`
+    sequences and unmatched braces are left as written."""
+    if "{" not in text or "," not in text:
+        return [text]
+    results = [text]
+    for _ in range(8):
+        expanded: list[str] = []
+        changed = False
+        for word in results:
+            match = re.search(r"\{([^{}]*,[^{}]*)\}", word)
+            if match is None:
+                expanded.append(word)
+                continue
+            changed = True
+            for part in match.group(1).split(","):
+                expanded.append(word[: match.start()] + part + word[match.end() :])
+        results = expanded[:MAX_BRACE_EXPANSIONS]
+        if not changed:
+            break
+    return results

@@ -100,6 +100,28 @@ def wrangler_target(
 
 
 _GLOBS = frozenset("*?[{")
+UNKNOWN_LOCATION = "the working directory is not known"
+
+
+def _is_glob(raw: str) -> bool:
+    """Does this word, as written, hold an unquoted glob or brace character?"""
+    quote = ""
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+            elif ch == "\\" and quote == '"':
+                i += 1
+        elif ch == "\\":
+            i += 1
+        elif ch in "'\"":
+            quote = ch
+        elif ch in _GLOBS:
+            return True
+        i += 1
+    return False
 
 
 def _may_add_options(args: ParsedArgs) -> bool:
@@ -148,10 +170,11 @@ def _opens(raw: str, *, computed: bool) -> bool:
 
 
 def _choices(args: ParsedArgs, cloudflare_env: frozenset[str | None]) -> list[EnvChoice] | None:
-    flags = [f.value for f in args.values(("--env", "-e"))]
+    given = args.values(("--env", "-e"))
+    flags = [f.value for f in given]
     late = _after_dashdash(args)
-    if None in flags or None in late:
-        return None
+    if None in flags or None in late or any(_is_glob(f.raw) for f in given):
+        return None  # computed, or a glob that may match a planted file (`--env prod*`)
     chosen = [EnvChoice(name or None, "--env") for name in (*flags, *late)]
     if flags:
         return chosen
@@ -171,10 +194,10 @@ def _after_dashdash(args: ParsedArgs) -> list[str | None]:
     words = args.positionals
     for i, word in enumerate(words):
         value = word.value
-        if value in ("--env", "-e") and i + 1 < len(words):
-            found.append(words[i + 1].value)
-        elif value is not None and value.startswith(("--env=", "-e=")):
-            found.append(value.partition("=")[2])
+        if value in ("--env", "-e", "--e") and i + 1 < len(words):
+            found.append(None if _is_glob(words[i + 1].raw) else words[i + 1].value)
+        elif value is not None and value.startswith(("--env=", "-e=", "--e=")):
+            found.append(None if _is_glob(word.raw) else value.partition("=")[2])
     return found
 
 
@@ -190,7 +213,8 @@ def top_level_target(args: ParsedArgs, cwd: str | None, config: GuardConfig) -> 
     """The target of the top-level environment, judged from the wrangler config."""
     found = find_config(args, cwd)
     if isinstance(found, str):
-        if "computed at run time" in found:
+        if "computed at run time" in found or found == UNKNOWN_LOCATION:
+            # `cd -`, `cd "$DIR"`, CDPATH: the config that decides could be any, production's too.
             return "production", f"no environment given and {found}: assumed production"
         return "unknown", f"no environment given and {found}"
     path, document = found
@@ -210,7 +234,7 @@ def find_config(args: ParsedArgs, cwd: str | None) -> tuple[str, dict[str, Any] 
     """(path, parsed document or None if unreadable), or a reason why there is none."""
     base = cwd
     for value in args.values(("--cwd",)):
-        if value.value is None:
+        if value.value is None or _is_glob(value.raw):
             return "its --cwd is computed at run time"
         base = _join(base, value.value)
     explicit = args.values(("--config", "-c"))
@@ -218,12 +242,14 @@ def find_config(args: ParsedArgs, cwd: str | None) -> tuple[str, dict[str, Any] 
         path = explicit[-1].value
         if path is None:
             return "its --config is computed at run time"
+        if _is_glob(explicit[-1].raw):
+            return "its --config is a glob, computed at run time"
         if base is None and not os.path.isabs(path):
-            return "the working directory is not known"
+            return UNKNOWN_LOCATION
         full = _join(base, path) or path
         return (full, read_config(full)) if os.path.isfile(full) else f"{path} does not exist"
     if base is None:
-        return "the working directory is not known"
+        return UNKNOWN_LOCATION
     for directory in parents(base, MAX_PARENT_LEVELS):
         if os.path.isfile(os.path.join(directory, REDIRECT_CONFIG)):
             return "the project deploys a generated config (.wrangler/deploy/config.json)"

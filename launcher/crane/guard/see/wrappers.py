@@ -181,6 +181,67 @@ WRAPPERS: dict[str, WrapperSpec] = {
         _s("-p", "--package"), _s("--bun", "--silent", "--verbose", "--no-install"), strip_version=True
     ),
     "uvx": WrapperSpec(_s("--from", "--with", "--python", "-p"), strip_version=True),
+    # More programs that run the command they are given (issue 8; docs/guard.md lists them).
+    "chroot": WrapperSpec(_s("--userspec", "--groups"), _s("--skip-chdir"), skip=1),
+    "setpriv": WrapperSpec(
+        _s("--reuid", "--regid", "--groups", "--inh-caps", "--ambient-caps", "--bounding-set", "--securebits",
+           "--pdeathsig", "--selinux-label", "--apparmor-profile", "--landlock-access", "--landlock-rule"),
+        _s("--keep-groups", "--clear-groups", "--init-groups", "--nnp", "--no-new-privs", "--reset-env", "-d"),
+    ),
+    "nsenter": WrapperSpec(
+        _s("-t", "--target", "-S", "--setuid", "-G", "--setgid", "-r", "--root", "-w", "--wd"),
+        _s("-m", "-u", "-i", "-n", "-p", "-U", "-C", "-T", "-a", "--all", "-F", "--no-fork", "--preserve-credentials"),
+    ),
+    "prlimit": WrapperSpec(_s("-p", "--pid", "-o", "--output"), _s("--noheadings", "--raw", "--verbose")),
+    "systemd-run": WrapperSpec(
+        _s("-u", "--unit", "-p", "--property", "-E", "--setenv", "--description", "--slice", "-M", "--machine",
+           "--uid", "--gid", "--nice", "--working-directory", "-H", "--host", "--on-active", "--on-boot",
+           "--on-calendar", "--timer-property", "--path-property", "--socket-property", "--service-type"),
+        _s("--user", "--system", "--scope", "-t", "--pty", "-P", "--pipe", "-q", "--quiet", "--wait", "-G",
+           "--collect", "-S", "--shell", "-r", "--remain-after-exit", "--same-dir", "-d", "--no-block"),
+        chdir=_s("--working-directory"),
+    ),
+    "numactl": WrapperSpec(
+        _s("-N", "--cpunodebind", "-m", "--membind", "-C", "--physcpubind", "-p", "--preferred", "-i",
+           "--interleave"), _s("-l", "--localalloc", "-a", "--all"),
+    ),
+    "cgexec": WrapperSpec(_s("-g"), _s("--sticky")),
+    "xvfb-run": WrapperSpec(_s("-n", "--server-num", "-s", "--server-args", "-e", "--error-file", "-f",
+                               "--auth-file", "-p", "--xauth-protocol", "-w", "--wait"), _s("-a", "--auto-servernum")),
+    "dbus-run-session": WrapperSpec(_s("--config-file", "--dbus-daemon")),
+    "fakeroot": WrapperSpec(_s("-l", "--lib", "--faked", "-s", "-i"), _s("-u", "--unknown-is-real")),
+    "eatmydata": WrapperSpec(),
+    "nocache": WrapperSpec(),
+    "rlwrap": WrapperSpec(_s("-a", "-b", "-f", "-H", "-l", "-p", "-P", "-s", "-S", "-w", "-z"),
+                          _s("-A", "-c", "-C", "-i", "-m", "-n", "-N", "-o", "-r", "-R", "-t", "-U", "-W")),
+    "sshpass": WrapperSpec(_s("-p", "-f", "-d", "-e", "-P")),
+    "faketime": WrapperSpec(_s("-m", "-p"), _s("-f"), skip=1),
+    "pkexec": WrapperSpec(_s("--user"), _s("--disable-internal-agent", "--keep-cwd")),
+    "entr": WrapperSpec(flags=_s("-a", "-c", "-cc", "-d", "-n", "-p", "-r", "-z"), shell_options=_s("-s")),
+    "tsp": WrapperSpec(_s("-L", "-D", "-W", "-N"), _s("-n", "-g", "-f", "-B", "-E")),
+    "nq": WrapperSpec(flags=_s("-c", "-q")),
+    "daemonize": WrapperSpec(_s("-a", "-c", "-e", "-E", "-o", "-p", "-l", "-u"), _s("-v"), chdir=_s("-c")),
+    "catchsegv": WrapperSpec(),
+    "valgrind": WrapperSpec(),
+    "setarch": WrapperSpec(flags=_s("-R", "-L", "-B", "-X", "-F", "-Z", "-S", "-T", "-v", "--verbose"), skip=1),
+    "linux32": WrapperSpec(), "linux64": WrapperSpec(),
+    "systemd-inhibit": WrapperSpec(_s("--what", "--who", "--why", "--mode")),
+    "ssh-agent": WrapperSpec(_s("-a", "-E", "-t", "-P"), _s("-c", "-s", "-D", "-d")),
+    "start-stop-daemon": WrapperSpec(
+        _s("-x", "--exec", "-n", "--name", "-p", "--pidfile", "-u", "--user", "-c", "--chuid", "-d", "--chdir",
+           "-r", "--chroot", "-N", "--nicelevel", "-a", "--startas", "-g", "--group"),
+        _s("-S", "--start", "-b", "--background", "-m", "--make-pidfile", "-o", "--oknodo", "-q", "--quiet"),
+        chdir=_s("-d", "--chdir"),
+    ),
+    "gdb": WrapperSpec(_s("-ex", "-x", "-p", "-iex", "-ix", "-cd", "-d"), _s("-batch", "-q", "-nx", "--args")),
+    "corepack": WrapperSpec(strip_version=True),
+    "with-contenv": WrapperSpec(),
+    "s6-setuidgid": WrapperSpec(skip=1),
+    "chpst": WrapperSpec(_s("-u", "-U", "-e", "-/", "-n", "-l", "-L", "-m", "-d", "-o", "-p", "-f", "-c"),
+                         _s("-P", "-0", "-1", "-2", "-v")),
+    "sg": WrapperSpec(skip=1, shell_options=_s("-c")),
+    "sem": WrapperSpec(_s("-j", "--jobs", "--id", "--timeout"), _s("--fg", "--wait", "--bg")),
+    "retry": WrapperSpec(_s("-t", "--times", "-d", "--delay", "-u", "--until", "-w", "--while")),
 }
 
 # `<program> <subcommand> … cmd`: runners whose subcommand hands over to another program.
@@ -219,8 +280,26 @@ SUBCOMMAND_WRAPPERS: dict[tuple[str, str], WrapperSpec] = {
     ("mise", "exec"): WrapperSpec(_s("-C", "--cd", "-j", "--jobs"), chdir=_s("-C", "--cd")),
     ("mise", "x"): WrapperSpec(_s("-C", "--cd", "-j", "--jobs"), chdir=_s("-C", "--cd")),
     ("asdf", "exec"): WrapperSpec(),
-    ("nix", "shell"): WrapperSpec(_s("--command", "-c")),
     ("devbox", "run"): WrapperSpec(_s("-c", "--config")),
+    ("bundle", "exec"): WrapperSpec(_s("--gemfile"), _s("--keep-file-descriptors")),
+    ("pdm", "run"): WrapperSpec(_s("-p", "--project"), _s("-g", "--global", "-s", "--site-packages")),
+    ("hatch", "run"): WrapperSpec(),
+    ("rye", "run"): WrapperSpec(),
+    ("pixi", "run"): WrapperSpec(_s("-e", "--environment", "--manifest-path")),
+    ("conda", "run"): WrapperSpec(_s("-n", "--name", "-p", "--prefix", "--cwd"),
+                                  _s("--no-capture-output", "--live-stream")),
+    ("mamba", "run"): WrapperSpec(_s("-n", "--name", "-p", "--prefix", "--cwd"), _s("--no-capture-output")),
+    ("micromamba", "run"): WrapperSpec(_s("-n", "--name", "-p", "--prefix", "--cwd")),
+    ("flox", "activate"): WrapperSpec(_s("-d", "--dir")),
+    ("fnm", "exec"): WrapperSpec(_s("--using")),
+    ("volta", "run"): WrapperSpec(_s("--node", "--npm", "--yarn", "--pnpm")),
+    ("rbenv", "exec"): WrapperSpec(),
+    ("pyenv", "exec"): WrapperSpec(),
+    ("nvm", "exec"): WrapperSpec(skip=1),
+    ("opam", "exec"): WrapperSpec(),
+    ("sops", "exec-env"): WrapperSpec(skip=1, joins_shell=True),
+    ("chamber", "exec"): WrapperSpec(),
+    ("heroku", "local:run"): WrapperSpec(),
 }
 
 
@@ -354,6 +433,11 @@ def _option_value(
     if not name.startswith("--") and len(name) > 2 and name[:2] in takes_value:
         attached = name[2:]
         return 1, name[:2], Word(attached, attached)
+    # A cluster of flags ending in a value option: `script -qc CMD`, `su -lc CMD`.
+    if not name.startswith("--") and len(name) > 2 and "-" + name[-1] in takes_value and \
+            all("-" + letter in spec.flags for letter in name[1:-1]):
+        last = "-" + name[-1]
+        return (2, last, args[i + 1]) if i + 1 < len(args) else (1, last, None)
     return 1, name, None
 
 
@@ -372,7 +456,12 @@ def unwrap_env(args: Sequence[Word]) -> Unwrapped:
         if value in ("-i", "--ignore-environment", "-"):
             clear = True
         elif value == "--":
+            # Options end here, but NAME=VALUE operands still follow: `env -- A=1 cmd`.
             i += 1
+            while i < len(args) and args[i].value is not None and ASSIGNMENT.match(args[i].value or ""):
+                name, _, rest = (args[i].value or "").partition("=")
+                assignments.append((name, Word(rest, args[i].raw)))
+                i += 1
             break
         elif value in ("-u", "--unset", "-C", "--chdir", "-S", "--split-string", "-P"):
             operand = args[i + 1] if i + 1 < len(args) else Word("", "")
