@@ -95,6 +95,8 @@ CASES = [
                                          writable=(Spot("/tmp/h/.claude", "dir"),)),
      {"/tmp/h/.bashrc": "ro", "/tmp/h/app/x": "rw", "/tmp/h/.aws/config": "hidden", "/tmp/h/.claude/x": "rw",
       "/tmp/elsewhere": "scratch"}),
+    ("a HOME under /tmp that does not exist", plan(home="/tmp/nohome", home_kind="missing", project="/tmp/w"),
+     {"/tmp/nohome/.bashrc": "scratch", "/tmp/w/x": "rw"}),
     ("crane's code inside the project (developing crane itself)",
      plan(readonly=(Spot(f"{HOME}/src/app/.venv", "dir"), Spot(f"{HOME}/src/app/launcher", "dir"),
                     Spot(f"{HOME}/src/app/.git/hooks", "dir"))),

@@ -53,7 +53,7 @@ def build_argv(plan: SandboxPlan, command: Sequence[str]) -> list[str]:
     args += [plan.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     for tmp in plan.private_tmp:
         args += ["--tmpfs", tmp]
-    if any(is_under(plan.home, tmp) for tmp in plan.private_tmp):
+    if plan.home_kind == "dir" and any(is_under(plan.home, tmp) for tmp in plan.private_tmp):
         args += ["--ro-bind", plan.home, plan.home]
     writable = _depth_first([Spot(plan.project, "dir", "the project"), *plan.writable])
     for spot in writable:

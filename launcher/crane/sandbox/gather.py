@@ -276,7 +276,7 @@ def gather(
                      "a sandboxed agent could type into your shell after it exits; "
                      "set sysctl dev.tty.legacy_tiocsti=0")
     plan = SandboxPlan(
-        bwrap=bwrap, home=home, project=project,
+        bwrap=bwrap, home=home, home_kind=kind_of(home), project=project,
         writable=tuple(writable), readonly=tuple(code_spots() + hooks + program), hidden=tuple(hidden),
         visible=tuple(visible_spots), passthrough=tuple(passthrough),
         terminal_signals=tuple(name for name in ("INT", "QUIT")

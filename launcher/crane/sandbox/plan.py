@@ -26,6 +26,7 @@ class SandboxPlan:
     bwrap: str  # the bubblewrap executable
     home: str
     project: str  # the working directory: read-write, keeps its path
+    home_kind: Kind = "dir"  # a HOME that does not exist is not brought back from under a private /tmp
     writable: tuple[Spot, ...] = ()  # the agent's own config and cache
     readonly: tuple[Spot, ...] = ()  # crane's code, the interpreter, .git/hooks: visible, never writable
     hidden: tuple[Spot, ...] = ()  # crane's state, keyring storage, credential stores, dotenv files
