@@ -126,9 +126,18 @@ def _sandbox(res: Resolution, environ: Mapping[str, str]) -> tuple[Check, dict[s
         # Loud, not failing (the launch goes ahead): a warning, so the verdict says so.
         return Check("sandbox", True, decision.warning or "off", warning=True), describe(decision, None)
     layout = layout_for(decision, res.profile, environ, create=False)
-    hidden = sum(1 for s in layout.plan.hidden if s.kind != "missing")
-    detail = f"bubblewrap ({decision.mode}): {hidden} paths hidden, {len(layout.usable)} credentials usable"
-    return Check("sandbox", True, detail), describe(decision, layout)
+    sandbox = describe(decision, layout)
+    detail = f"bubblewrap ({decision.mode}) hides {_kinds(sandbox['hidden'])}"
+    detail += f"; leaves usable {_kinds(sandbox['usable'])}" if sandbox["usable"] else ""
+    detail += f"; exposed by the profile: {', '.join(layout.exposed)}" if layout.exposed else ""
+    detail += "".join(f"; NOTE: {note}" for note in layout.notes)
+    return Check("sandbox", True, detail + " (paths: --json)", warning=bool(layout.notes)), sandbox
+
+
+def _kinds(entries: object) -> str:
+    """'crane's state, AWS credentials, ...': what is hidden or usable, each kind once."""
+    assert isinstance(entries, list)
+    return ", ".join(dict.fromkeys(str(e["what"]) for e in entries)) or "nothing"
 
 
 def _environment_check(res: Resolution) -> Check:

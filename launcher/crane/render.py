@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
-from collections.abc import Mapping
 from typing import Any
 
 from crane.envname import display_name, normalize
@@ -97,7 +96,6 @@ def report_text(report: Report, *, colour: bool = False, width: int | None = Non
     for name, url in sorted(res.urls.items()):
         if name != "api":
             lines.append(f"URL {name}: {url}")
-    lines.extend(_sandbox_lines(report.sandbox))
     lines.append("Checks:")
     for c in report.checks:
         mark = ("warn" if c.warning else "ok  ") if c.ok else ("info" if c.informational else "FAIL")
@@ -105,22 +103,3 @@ def report_text(report: Report, *, colour: bool = False, width: int | None = Non
     verdict = {"ready": "32", "not_ready": "1;31"}.get(report.status, "33")
     lines.append(f"Result: {paint(report.result, verdict, colour)}")
     return "\n".join(lines)
-
-
-def _sandbox_lines(sandbox: Mapping[str, Any]) -> list[str]:
-    if not sandbox:
-        return []
-    if not sandbox.get("active"):
-        return [f"Sandbox: OFF ({sandbox.get('mode')}): {sandbox.get('reason')}"]
-    lines = [f"Sandbox: on, {sandbox.get('backend')} ({sandbox.get('mode')}, from {sandbox.get('source')})"]
-    for key, title in (("hidden", "hidden"), ("usable", "usable (hide with [sandbox] hide)")):
-        entries = sandbox.get(key) or []
-        lines.append(f"  {title}:" + ("" if entries else " -"))
-        lines.extend(f"    {e['path']}  ({e['what']})" for e in entries)
-    if sandbox.get("absent"):
-        lines.append("  not present here, so nothing to hide: "
-                     + ", ".join(e["path"] for e in sandbox["absent"]))
-    if sandbox.get("exposed"):
-        lines.append(f"  exposed by the profile: {', '.join(sandbox['exposed'])}")
-    lines.extend(f"  note: {n}" for n in sandbox.get("notes") or [])
-    return lines

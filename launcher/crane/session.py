@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from crane.launch import Start
 
 Say = Callable[[str], None]
+SANDBOXED = " | sandboxed (bubblewrap; crane preflight lists what it hides)"
 
 
 def say_stderr(line: str) -> None:
@@ -86,7 +87,7 @@ def launch(request: LaunchRequest, environ: Mapping[str, str] | None = None, say
         start = agent_sandbox(request, res, env, prepared, say)
         from crane.style import use_colour
 
-        say(summary(res, colour=say is say_stderr and use_colour(sys.stderr)))
+        say(summary(res, colour=say is say_stderr and use_colour(sys.stderr)) + SANDBOXED * (start is not None))
         if start is not None:  # crane stays as the parent: it forwards signals into the sandbox
             return run_subprocess(argv, env, start=start)
     return exec_child(argv, env)
@@ -127,7 +128,7 @@ def launch_supervised(argv: list[str], env: Mapping[str, str], res: Resolution, 
         argv, agent_env = prepared.argv, prepared.apply({**env, **supervisor.env_vars()})
         supervisor.seal()  # the self-check is done: no more synthetic staging answers
         start = agent_sandbox(request, res, agent_env, prepared, say)
-        say(summary(res))
+        say(summary(res) + SANDBOXED * (start is not None))
         say(f"crane: guard supervisor running (pid {supervisor.pid}); it read the rules and "
             f"{res.profile.path} once, at start: edits on disk do not change this session's guard")
     except BaseException:

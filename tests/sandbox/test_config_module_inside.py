@@ -35,7 +35,7 @@ def test_get_api_base_inside_with_the_cache_hidden(tmp_path: Path) -> None:
     r = run_crane("launch", "--venture", "alpha", "--env", "staging", "--profiles-dir", str(profiles), str(agent),
                   cwd=project)
     assert r.rc == 0, r.err
-    assert "sandbox on (bubblewrap)" in r.err
+    assert "| sandboxed (bubblewrap" in r.err
     lines = r.out.splitlines()
     assert lines.count("api https://staging-api.alpha.example") == 2, r.out
     assert lines.count("env dev") == 2

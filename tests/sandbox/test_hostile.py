@@ -129,7 +129,7 @@ def test_hostile_agent_gets_nothing_and_the_guard_still_holds(
                   env={"HOSTILE_TARGETS": json.dumps(targets), "HOSTILE_OUT": str(project),
                        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
     assert r.rc == 0, r.err
-    assert "sandbox on (bubblewrap)" in r.err and "guard supervisor running" in r.err
+    assert "| sandboxed (bubblewrap" in r.err and "guard supervisor running" in r.err
     report = (project / "report").read_text(encoding="utf-8")
     breaches = [line for line in report.splitlines() if line.startswith("BREACH")]
     assert breaches == [], report

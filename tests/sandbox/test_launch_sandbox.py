@@ -96,7 +96,7 @@ def test_sigterm_to_the_launch_reaches_the_agent(project: Path, flags: tuple[str
     assert proc.returncode == 42, err
     assert (project / "got-term").read_text(encoding="utf-8").strip() == "term"
     if not flags:
-        assert "sandbox on (bubblewrap)" in err
+        assert "| sandboxed (bubblewrap" in err
         assert marked(agent.name) == []  # no bwrap, no agent, no background child left
     else:
         assert "crane sandbox DISABLED (--no-sandbox)" in err

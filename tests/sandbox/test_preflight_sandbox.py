@@ -36,8 +36,10 @@ def test_lists_hidden_and_usable(tmp_path: Path) -> None:
     assert os.path.realpath(profiles / "alpha.prod.env") in hidden
     assert os.path.realpath(home / ".config" / "gh") in {e["path"] for e in sandbox["usable"]}
     rc, text, _ = _preflight(profiles)
-    assert "Sandbox: on, bubblewrap" in text and "AWS credentials" in text and "GitHub CLI login" in text
-    assert "[ok  ] sandbox: bubblewrap" in text
+    line = next(line for line in text.splitlines() if "] sandbox: " in line)
+    assert line.startswith("  [ok  ] sandbox: bubblewrap (auto) hides ") and "AWS credentials" in line
+    assert "leaves usable GitHub CLI login" in line
+    assert str(home / ".aws") not in text  # paths are in the JSON; the text stays about a screen
 
 
 def test_unavailable_auto_is_a_loud_informational_check(tmp_path: Path) -> None:

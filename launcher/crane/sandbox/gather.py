@@ -208,7 +208,7 @@ def gather(
     if profile is not None and profile.dotenv is not None:
         # Both environments' files: the other's must never be read; the session's own is hidden
         # too, because its values are already in the agent's environment and the file may hold more.
-        dotenvs = [_spot(path, f"dotenv file ({env})") for env, path in sorted(profile.dotenv.files.items())]
+        dotenvs = [_spot(path, "the profile's dotenv files") for _env, path in sorted(profile.dotenv.files.items())]
     protected = {s.path for s in (*crane_dirs, *keyring, *dotenvs)}
 
     exposes = {os.path.realpath(_expand(e, home)): e for e in settings.expose if e != SSH_AGENT}

@@ -95,9 +95,6 @@ def prepare(flag: bool | None, profile: Profile, env: Mapping[str, str], argv: S
                         session_writable=writable)
     for note in layout.notes:
         say(f"WARNING: crane sandbox: {note}")
-    hidden = sum(1 for s in layout.plan.hidden if s.kind != "missing")
-    say(f"crane: sandbox on (bubblewrap): {hidden} paths hidden, {len(layout.usable)} credentials usable "
-        "(crane preflight lists them)")
 
     def start(command: Sequence[str], child_env: Mapping[str, str],
               preexec_fn: Callable[[], None] | None = None) -> SandboxedProcess:
