@@ -13,6 +13,7 @@ Every scripted command would create a marker file if it ran, so "blocked" is che
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -24,32 +25,44 @@ from tests.e2e.test_crane_launch_claude import _installed, launch, write_venture
 
 pytestmark = pytest.mark.e2e
 
-# Runs inside the agent's Bash tool: finds this session's hook processes by the socket path in
-# their command line (nothing else on the machine has it) and signals them, for 40 s at most.
+# Runs beside the agent (started by the test: the guard rightly refuses to let the agent run a
+# script that signals processes). Once the agent's first command has written the session's socket
+# path and supervisor pid to STARTED, it stops the supervisor (the hook now waits for an answer),
+# says so in STARTED.stopped (the first command waits for it, so the next call meets a stopped
+# supervisor), and kills or stops every process whose command line names that socket: the hook clients.
 SABOTEUR = textwrap.dedent("""
     import os, signal, sys, time
     action = signal.SIGKILL if sys.argv[1] == "kill" else signal.SIGSTOP
-    sock = os.environ["CRANE_GUARD_SOCKET"].encode()
-    os.kill(int(os.environ["CRANE_GUARD_PID"]), signal.SIGSTOP)  # the hook now waits for an answer
+    started = sys.argv[2]
+    end = time.monotonic() + 120
+    words = []
+    while len(words) < 2 and time.monotonic() < end:
+        time.sleep(0.01)
+        if os.path.exists(started):
+            words = open(started).read().split()
+    sock, pid = words
+    os.kill(int(pid), signal.SIGSTOP)
+    open(started + ".stopped", "w").close()  # the agent's first command waits for this
     done = set()
     end = time.monotonic() + 40
     while time.monotonic() < end:
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit() or int(pid) == os.getpid() or pid in done:
+        for proc in os.listdir("/proc"):
+            if not proc.isdigit() or int(proc) == os.getpid() or proc in done:
                 continue
             try:
-                with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                    if sock in fh.read():
-                        os.kill(int(pid), action)
-                        done.add(pid)
+                with open(f"/proc/{proc}/cmdline", "rb") as fh:
+                    if sock.encode() in fh.read():
+                        os.kill(int(proc), action)
+                        done.add(proc)
             except OSError:
                 pass
         time.sleep(0.01)
-    for pid in done:
+    for proc in done:
         try:
-            os.kill(int(pid), signal.SIGKILL)
+            os.kill(int(proc), signal.SIGKILL)
         except OSError:
             pass
+    os.kill(int(pid), signal.SIGCONT)
 """)
 
 
@@ -74,12 +87,20 @@ def test_a_killed_or_stopped_hook_still_blocks(anthropic_stub: AnthropicStub, cl
     profiles = write_venture(tmp_path)
     saboteur = tmp_path / "saboteur.py"
     saboteur.write_text(SABOTEUR)
+    started = workdir / "STARTED"
     anthropic_stub.set_script([
-        [bash(f"{sys.executable} {saboteur} {action} >/dev/null 2>&1 & echo started")],
+        [bash(f'echo "$CRANE_GUARD_SOCKET $CRANE_GUARD_PID" > {started}; '
+              f'while [ ! -e {started}.stopped ]; do sleep 0.05; done')],
         [bash("touch MARKER")],  # harmless: only a failing hook can stop it
     ])
-    proc = launch(anthropic_stub, claude_bin, tmp_path, workdir, "--venture", "shop", "--profiles-dir",
-                  str(profiles), "--env", "staging")
+    beside = subprocess.Popen([sys.executable, str(saboteur), action, str(started)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        proc = launch(anthropic_stub, claude_bin, tmp_path, workdir, "--venture", "shop", "--profiles-dir",
+                      str(profiles), "--env", "staging")
+    finally:
+        beside.kill()
+        beside.wait()
     assert proc.returncode == 0, proc.stderr
     first, second = anthropic_stub.tool_results
     assert not first["is_error"], first
