@@ -6,6 +6,8 @@ Every round runs each case once, in a rotated order (`_timing.time_interleaved`)
 noise hits all rows alike; medians, with p25/p75 for the spread.
 
 Target (issue 2): `import crane` + `get_api_base()` adds under 10 ms over `python -c pass`.
+Where bubblewrap runs, the same pair inside one sandbox as `crane launch` builds it, and what the
+sandbox adds to `crane launch` of a trivial agent.
 """
 
 from __future__ import annotations
@@ -43,7 +45,55 @@ def main() -> int:
     added = cases[1].median - base
     print(f"import crane + get_api_base() adds {added:.1f} ms over bare python (target < 10 ms): "
           f"{'PASS' if added < 10 else 'OVER'}")
+    sandboxed(runs, env, py, crane)
     return 0
+
+
+INSIDE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from _timing import Case, time_interleaved
+py = sys.executable
+cases = [Case("pass", [py, "-c", "pass"]), Case("config", [py, "-c", "import crane; crane.get_api_base()"])]
+time_interleaved(cases, runs=int(sys.argv[2]))
+print(json.dumps([c.median for c in cases]))
+"""
+
+
+def sandboxed(runs: int, env: dict[str, str], py: str, crane: str) -> None:
+    """The config module inside a sandbox as `crane launch` builds it (crane's cache dir hidden, an
+    empty private one in its place), and `crane launch true` with and without the sandbox."""
+    import json
+    import subprocess
+
+    sys.path.insert(0, str(REPO / "launcher"))
+    from crane.profiles import load_profile
+    from crane.sandbox.argv import build_argv
+    from crane.sandbox.gather import gather
+    from crane.sandbox.probe import availability
+
+    found = availability(env)
+    if not found.ok or found.bwrap is None:
+        print(f"\nin the sandbox: skipped ({found.reason})")
+        return
+    profile = load_profile(REPO / "profiles" / "demo.toml")
+    plan = gather(environ=env, project=str(REPO), bwrap=found.bwrap, profile=profile).plan
+    session = dict(env, CRANE_PROFILE=profile.path, CRANE_ENV="dev", CRANE_VENTURE_CODE="demo", CRANE_RUN_ID="bench")
+    out = subprocess.run(build_argv(plan, [py, "-c", INSIDE, str(REPO / "bench"), str(runs)]), env=session,
+                         capture_output=True, text=True, check=True, timeout=900).stdout
+    bare, config = json.loads(out.strip().splitlines()[-1])
+    launch = [crane, "launch", "--venture", "demo", "--env", "staging"]
+    cases = [Case("crane launch --no-sandbox true", [*launch, "--no-sandbox", "true"], env=env),
+             Case("crane launch true (sandboxed)", [*launch, "true"], env=env)]
+    time_interleaved(cases, runs=max(5, runs // 4))
+    print(f"\nin the sandbox (bubblewrap): {runs} interleaved rounds inside one sandbox; launches: "
+          f"{max(5, runs // 4)} rounds")
+    print(f"python -c pass (inside)                  {bare:>8.1f} ms")
+    print(f"import crane; get_api_base() (inside)    {config:>8.1f} ms  adds {config - bare:.1f} ms "
+          f"(target < 10 ms): {'PASS' if config - bare < 10 else 'OVER'}")
+    for case in cases:
+        print(f"{case.name:<40} {case.median:>8.1f} ms")
+    print(f"the sandbox adds {cases[1].median - cases[0].median:.1f} ms to a launch")
 
 
 if __name__ == "__main__":

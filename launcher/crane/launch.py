@@ -19,7 +19,7 @@ import sys
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from crane.errors import CommandNotFound, NestedLaunchError, SecretsError
 from crane.secrets import validate_names
@@ -154,13 +154,29 @@ def exec_child(argv: Sequence[str], env: Mapping[str, str]) -> int:
     return run_subprocess(argv, env)
 
 
+class Child(Protocol):
+    """What run_subprocess needs of a started child: a Popen, or a sandboxed agent (crane.sandbox.process)."""
+
+    def send_signal(self, signum: int) -> None: ...
+    def wait(self) -> int: ...
+
+
+Start = Callable[[Sequence[str], Mapping[str, str], "Callable[[], None] | None"], Child]
+
+
+def _popen(argv: Sequence[str], env: Mapping[str, str], preexec_fn: Callable[[], None] | None) -> Child:
+    return subprocess.Popen(list(argv), env=dict(env), preexec_fn=preexec_fn)  # noqa: PLW1509
+
+
 def run_subprocess(argv: Sequence[str], env: Mapping[str, str], *,
                    preexec_fn: Callable[[], None] | None = None,
-                   on_start: Callable[[subprocess.Popen[bytes]], None] | None = None) -> int:
+                   on_start: Callable[[Child], None] | None = None,
+                   start: Start | None = None) -> int:
     """Run the child and mirror it: forward SIGINT/SIGTERM/SIGHUP, return its exact exit code.
 
     `preexec_fn` runs in the child before exec (monitor.py: a parent-death signal); `on_start`
-    right after the child started (monitor.py: watch the guard supervisor).
+    right after the child started (monitor.py: watch the guard supervisor); `start` may put the
+    child in the sandbox (crane.sandbox.process), whose signals then go to the agent inside.
     """
     # At a terminal, Ctrl-C already reaches the child through its process group; forwarding it
     # too would deliver it twice, so crane only ignores it there. SIGTERM and SIGHUP are always
@@ -168,7 +184,7 @@ def run_subprocess(argv: Sequence[str], env: Mapping[str, str], *,
     interactive = sys.stdin is not None and sys.stdin.isatty()
     forwarded = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
     previous = {sig: signal.getsignal(sig) for sig in forwarded}
-    proc: subprocess.Popen[bytes] | None = None
+    proc: Child | None = None
     pending: list[int] = []  # arrived while the child was being started
 
     def forward(signum: int, _frame: object) -> None:
@@ -185,7 +201,7 @@ def run_subprocess(argv: Sequence[str], env: Mapping[str, str], *,
         signal.signal(sig, forward)
     try:
         try:
-            proc = subprocess.Popen(list(argv), env=dict(env), preexec_fn=preexec_fn)  # noqa: PLW1509
+            proc = (start or _popen)(argv, env, preexec_fn)
         except FileNotFoundError:
             raise CommandNotFound(f"command not found: {argv[0]}") from None
         except OSError as exc:  # not executable, a directory ...

@@ -2,8 +2,8 @@
 
 `crane launch` of a guarded agent does not exec the agent. It (P) starts the guard supervisor
 (S, guard/run/supervisor.py) as a separate process, hands it its configuration over a pipe,
-waits until S reports its socket bound, runs the agent as its child (after `wrap`, where the
-sandbox wraps the argv), forwards SIGTERM/SIGHUP (and SIGINT when not at a terminal), returns
+waits until S reports its socket bound, runs the agent as its child (through `start`: in the
+sandbox, crane/sandbox/process.py), forwards SIGTERM/SIGHUP (and SIGINT when not at a terminal), returns
 the agent's exit code exactly (128+N for death by signal N), then stops S and removes its
 directories.
 
@@ -39,8 +39,8 @@ from crane.errors import CraneError
 
 if TYPE_CHECKING:
     from crane.guard.run.install import CheckResult
+    from crane.launch import Start
 
-Wrap = Callable[[list[str]], list[str]]
 Say = Callable[[str], None]
 
 SOCKET_NAME = "guard.sock"
@@ -51,10 +51,6 @@ SUPERVISOR_CODE = "from crane.guard.run.supervisor import main; main()"
 
 class SupervisorError(CraneError):
     """The guard supervisor could not be started (the agent is then not started either)."""
-
-
-def identity(argv: list[str]) -> list[str]:
-    return argv
 
 
 def _runtime_base(environ: Mapping[str, str]) -> str:
@@ -245,13 +241,15 @@ def _die_with_parent(parent: int) -> Callable[[], None]:
     return preexec
 
 
-def run_agent(argv: Sequence[str], env: Mapping[str, str], supervisor: Supervisor, *, wrap: Wrap = identity) -> int:
-    """Run the agent (argv after `wrap`) as crane's child under `supervisor`; its exit code."""
+def run_agent(argv: Sequence[str], env: Mapping[str, str], supervisor: Supervisor, *,
+              start: Start | None = None) -> int:
+    """Run the agent as crane's child under `supervisor` (started by `start`: the sandbox, when
+    there is one; signals then go to the agent inside); its exit code."""
     from crane.launch import run_subprocess
 
     try:
-        return run_subprocess(wrap(list(argv)), env, preexec_fn=_die_with_parent(os.getpid()),
-                              on_start=lambda _proc: supervisor.watch())
+        return run_subprocess(list(argv), env, preexec_fn=_die_with_parent(os.getpid()),
+                              on_start=lambda _proc: supervisor.watch(), start=start)
     finally:
         supervisor.stop()
 

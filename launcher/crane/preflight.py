@@ -25,6 +25,7 @@ class Report:
     checks: tuple[Check, ...]
     notes: tuple[str, ...] = ()
     facts: Mapping[str, object] = field(default_factory=dict)
+    sandbox: Mapping[str, object] = field(default_factory=dict)  # crane.sandbox.session.describe
 
     @property
     def ok(self) -> bool:
@@ -108,7 +109,35 @@ def run_preflight(req: Request, options: FetchOptions, agent: str | None = None,
     checks.extend(_guard_checks(environ))
     checks.extend(_directory_checks())
     checks.extend(deploy_default_checks(os.getcwd(), res.profile.guard))
-    return Report(res, names, tuple(checks), tuple(notes), facts)
+    sandbox_check, sandbox = _sandbox(res, environ)
+    checks.append(sandbox_check)
+    return Report(res, names, tuple(checks), tuple(notes), facts, sandbox)
+
+
+def _sandbox(res: Resolution, environ: Mapping[str, str]) -> tuple[Check, dict[str, object]]:
+    """What `crane launch` would do about the sandbox, and what the agent would not see."""
+    from crane.sandbox.session import decide, describe, layout_for
+
+    try:
+        decision = decide(None, res.profile.sandbox, environ, res.profile.path)
+    except CraneError as exc:  # required, and not available here
+        return Check("sandbox", False, exc.message), {"active": False, "mode": "required", "reason": exc.message}
+    if not decision.use:
+        # Loud, not failing (the launch goes ahead): a warning, so the verdict says so.
+        return Check("sandbox", True, decision.warning or "off", warning=True), describe(decision, None)
+    layout = layout_for(decision, res.profile, environ, create=False)
+    sandbox = describe(decision, layout)
+    detail = f"bubblewrap ({decision.mode}) hides {_kinds(sandbox['hidden'])}"
+    detail += f"; leaves usable {_kinds(sandbox['usable'])}" if sandbox["usable"] else ""
+    detail += f"; exposed by the profile: {', '.join(layout.exposed)}" if layout.exposed else ""
+    detail += "".join(f"; NOTE: {note}" for note in layout.notes)
+    return Check("sandbox", True, detail + " (paths: --json)", warning=bool(layout.notes)), sandbox
+
+
+def _kinds(entries: object) -> str:
+    """'crane's state, AWS credentials, ...': what is hidden or usable, each kind once."""
+    assert isinstance(entries, list)
+    return ", ".join(dict.fromkeys(str(e["what"]) for e in entries)) or "nothing"
 
 
 def _environment_check(res: Resolution) -> Check:

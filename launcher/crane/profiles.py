@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from crane.envname import Env
+    from crane.sandbox.settings import SandboxSettings
 
     StrPath = str | os.PathLike[str]
 
@@ -85,7 +86,7 @@ class InfisicalConfig(Record):
 
 class Profile(Record):
     __slots__ = ("code", "path", "name", "urls", "provider", "required", "shared_keys", "staging_fallback",
-                 "dotenv", "infisical", "guard", "smoke", "allow_loader_vars")
+                 "dotenv", "infisical", "guard", "smoke", "allow_loader_vars", "sandbox")
     code: str
     path: str  # absolute
     name: str
@@ -99,15 +100,17 @@ class Profile(Record):
     guard: Mapping[str, Any]  # validated by crane.guard.rules.config
     smoke: tuple[Mapping[str, Any], ...]  # [[smoke]] tables, validated by crane.smoke
     allow_loader_vars: tuple[str, ...]  # loader-changing secret names allowed anyway (secrets/loader_vars.py)
+    sandbox: SandboxSettings | None  # None: no [sandbox] table (the defaults)
 
     def __init__(self, code: str, path: str, name: str, urls: Mapping[Env, Mapping[str, str]], provider: str,
                  required: tuple[str, ...], shared_keys: tuple[str, ...], staging_fallback: bool,
                  dotenv: DotenvConfig | None = None, infisical: InfisicalConfig | None = None,
                  guard: Mapping[str, Any] | None = None, smoke: tuple[Mapping[str, Any], ...] = (),
-                 allow_loader_vars: tuple[str, ...] = ()) -> None:
+                 allow_loader_vars: tuple[str, ...] = (), sandbox: SandboxSettings | None = None) -> None:
         self._set(code=code, path=path, name=name, urls=urls, provider=provider, required=required,
                   shared_keys=shared_keys, staging_fallback=staging_fallback, dotenv=dotenv, infisical=infisical,
-                  guard=guard if guard is not None else {}, smoke=smoke, allow_loader_vars=allow_loader_vars)
+                  guard=guard if guard is not None else {}, smoke=smoke, allow_loader_vars=allow_loader_vars,
+                  sandbox=sandbox)
 
     def staging_gaps(self) -> list[str]:
         """What this venture lacks to run in staging (empty when staging is available)."""
@@ -309,7 +312,7 @@ class _Parser:
         if not valid_venture_code(self.code):
             raise self.fail("(file name)", f"venture code {self.code!r} must match [a-z0-9][a-z0-9_-]*")
         d = self.data
-        self.only(d, ("name", "staging_fallback", "api", "urls", "secrets", "guard", "smoke"), "")
+        self.only(d, ("name", "staging_fallback", "api", "urls", "secrets", "guard", "smoke", "sandbox"), "")
         name = self.string(d, "name", "name") or self.code
         urls = self.urls()
         secrets = self.table(d, "secrets", "secrets")
@@ -334,7 +337,15 @@ class _Parser:
             guard=self.table(d, "guard", "guard"),
             smoke=self.tables(d, "smoke"),
             allow_loader_vars=self.names(secrets, "allow_loader_vars", "secrets.allow_loader_vars"),
+            sandbox=self.sandbox(),
         )
+
+    def sandbox(self) -> SandboxSettings | None:
+        if "sandbox" not in self.data:
+            return None  # the hot path (get_api_base) never imports the sandbox package
+        from crane.sandbox.settings import parse_settings
+
+        return parse_settings(self.table(self.data, "sandbox", "sandbox"), self.path)
 
     def urls(self) -> dict[Env, dict[str, str]]:
         api = self.table(self.data, "api", "api")

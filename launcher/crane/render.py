@@ -55,6 +55,7 @@ def report_json(report: Report) -> dict[str, Any]:
         },
         "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail, "informational": c.informational,
                     "warning": c.warning} for c in report.checks],
+        "sandbox": dict(report.sandbox),
         "warnings": list(report.notes),
         "ok": report.ok,
         "status": report.status,

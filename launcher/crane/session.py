@@ -11,12 +11,18 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from crane.launch import FALLBACK_GUARD, build_child_env, check_nesting, exec_child, find_command
+from crane.launch import FALLBACK_GUARD, build_child_env, check_nesting, exec_child, find_command, run_subprocess
 from crane.resolve import Request, Resolution, resolve
 from crane.secrets import FetchOptions, FetchResult, fetch_secrets
 
+if TYPE_CHECKING:
+    from crane.agents import Prepared
+    from crane.launch import Start
+
 Say = Callable[[str], None]
+SANDBOXED = " | sandboxed (bubblewrap; crane preflight lists what it hides)"
 
 
 def say_stderr(line: str) -> None:
@@ -32,6 +38,7 @@ class LaunchRequest:
     nested: bool = False
     dry_run: bool = False
     guard: bool = True  # False only with --no-guard
+    sandbox: bool | None = None  # --sandbox (True: required) / --no-sandbox (False); None: the profile's mode
 
 
 def resolve_and_fetch(req: Request, options: FetchOptions, say: Say = say_stderr) -> FetchResult:
@@ -77,21 +84,27 @@ def launch(request: LaunchRequest, environ: Mapping[str, str] | None = None, say
             return launch_supervised(argv, child.env, res, request, say)
         prepared = prepare_agent(argv, env, res, guard=request.guard, dry_run=request.dry_run, say=say)
         argv, env = prepared.argv, prepared.apply(env)
+        start = agent_sandbox(request, res, env, prepared, say)
         from crane.style import use_colour
 
-        say(summary(res, colour=say is say_stderr and use_colour(sys.stderr)))
+        say(summary(res, colour=say is say_stderr and use_colour(sys.stderr)) + SANDBOXED * (start is not None))
+        if start is not None:  # crane stays as the parent: it forwards signals into the sandbox
+            return run_subprocess(argv, env, start=start)
     return exec_child(argv, env)
 
 
-def agent_wrapper(request: LaunchRequest, res: Resolution, env: Mapping[str, str]) -> Callable[[list[str]], list[str]]:
-    """How the agent's argv is wrapped before it runs beside the supervisor: the identity for now.
+def agent_sandbox(request: LaunchRequest, res: Resolution, env: Mapping[str, str], prepared: Prepared,
+                  say: Say) -> Start | None:
+    """How the agent is started: in the sandbox (crane/sandbox/), or None (loudly warned) without one.
 
-    The sandbox (crane/sandbox/) returns its bubblewrap wrapper here; it must bind the directory
-    of CRANE_GUARD_SOCKET read-only and CRANE_GUARD_DROP_DIR read-write, at the same paths.
+    The sandbox binds the directory of CRANE_GUARD_SOCKET read-only and CRANE_GUARD_DROP_DIR
+    read-write, at the same paths, and what the agent's adapter made for the session: read-only
+    (`prepared.readonly`, and a `--settings` file) or read-write (`prepared.writable`).
     """
-    from crane.monitor import identity
+    from crane.sandbox.session import prepare
 
-    return identity
+    return prepare(request.sandbox, res.profile, env, prepared.argv, say, readonly=prepared.readonly,
+                   writable=prepared.writable)
 
 
 def launch_supervised(argv: list[str], env: Mapping[str, str], res: Resolution, request: LaunchRequest,
@@ -114,11 +127,11 @@ def launch_supervised(argv: list[str], env: Mapping[str, str], res: Resolution, 
                                  say=say)
         argv, agent_env = prepared.argv, prepared.apply({**env, **supervisor.env_vars()})
         supervisor.seal()  # the self-check is done: no more synthetic staging answers
-        wrap = agent_wrapper(request, res, agent_env)
-        say(summary(res))
+        start = agent_sandbox(request, res, agent_env, prepared, say)
+        say(summary(res) + SANDBOXED * (start is not None))
         say(f"crane: guard supervisor running (pid {supervisor.pid}); it read the rules and "
             f"{res.profile.path} once, at start: edits on disk do not change this session's guard")
     except BaseException:
         supervisor.stop()
         raise
-    return run_agent(argv, agent_env, supervisor, wrap=wrap)
+    return run_agent(argv, agent_env, supervisor, start=start)

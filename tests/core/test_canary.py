@@ -180,8 +180,8 @@ def test_export_stdout_is_the_one_place_values_appear(world: Path, args: tuple[s
     _assert_no_canary(err, "stderr of export")
 
 
-def test_the_child_sees_its_values_only_in_its_environment(world: Path, tmp_path: Path) -> None:
-    dump = tmp_path / "child-env.txt"
+def test_the_child_sees_its_values_only_in_its_environment(world: Path) -> None:
+    dump = world / "child-env.txt"  # in the project directory: the agent's /tmp is private (sandbox)
     code = f"import os; open({str(dump)!r}, 'w').write(repr(sorted(os.environ.items())))"
     rc, out, err = run_crane("launch", *V, "stg", "-e", "staging", PY, "--", "-c", code, cwd=world,
                              env={"INFISICAL_TOKEN": C["parent_token"]})

@@ -32,7 +32,7 @@ def test_demo_shows_what_crane_is_for_in_about_a_screen() -> None:
                           stdin=subprocess.DEVNULL, timeout=300, check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
-    assert len(out.splitlines()) <= 60, out  # about a screen
+    assert len(out.splitlines()) <= 61, out  # about a screen (the sandbox check is the 61st line)
     for expected in (
         "Environment: staging",  # 1. the preflight
         "Result: ready",
@@ -92,7 +92,7 @@ def test_bash_completion_through_a_real_bash() -> None:
     proc = subprocess.run(["bash", "-c", script], env=subprocess_env({"PATH": _venv_path()}), capture_output=True,
                           text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines() == ["preflight", "--no-fallback --no-guard"]
+    assert proc.stdout.splitlines() == ["preflight", "--no-fallback --no-guard --no-sandbox"]
 
 
 @pytest.mark.parametrize(("shell", "env", "expected"), [

@@ -28,6 +28,12 @@ def _needs_installed_crane(isolated_python: str, classify_available: object) -> 
     """The supervisor and the hook client run with `python -I`: crane must be installed."""
 
 
+@pytest.fixture(autouse=True)
+def _without_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This file is the guard's own proof, without the sandbox (tests/sandbox/test_hostile.py has it)."""
+    monkeypatch.setattr(Launch, "flags", ("--no-sandbox",))
+
+
 def launch_hostile(tmp_path: Path, attack: str, *args: str,
                    checks: dict[str, str]) -> tuple[dict[str, tuple[str, str]], Launch, str]:
     launch = Launch(tmp_path, f"hostile:{attack}", *args,

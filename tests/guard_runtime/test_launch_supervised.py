@@ -30,6 +30,16 @@ def _needs_installed_crane(isolated_python: str, classify_available: object) -> 
     """The supervisor and the hook client run with `python -I`: crane must be installed."""
 
 
+@pytest.fixture(autouse=True, params=["sandbox", "no-sandbox"])
+def _sandboxed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every lifetime test runs with and without the agent's sandbox (real bubblewrap)."""
+    if request.param == "sandbox":
+        from tests.sandbox.conftest import bwrap_or_skip
+
+        bwrap_or_skip()
+    monkeypatch.setattr(Launch, "flags", ("--sandbox",) if request.param == "sandbox" else ("--no-sandbox",))
+
+
 def alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -48,6 +58,8 @@ def wait_gone(pid: int, limit: float = 30.0) -> bool:
 
 
 class Launch:
+    flags: tuple[str, ...] = ()  # --sandbox / --no-sandbox, set per test run by _sandboxed
+
     def __init__(self, tmp_path: Path, mode: str, *args: str, env: dict[str, str] | None = None) -> None:
         profiles = tmp_path / "profiles"
         if not (profiles / "shop.toml").exists():
@@ -62,7 +74,7 @@ class Launch:
         self.project.mkdir(exist_ok=True)
         self.state = tmp_path / "state"
         self.argv = [PY, "-c", ENTRY, "launch", "--venture", "shop", "--env", "staging", "--profiles-dir",
-                     str(profiles), *args, "claude"]
+                     str(profiles), *self.flags, *args, "claude"]
         self.env = subprocess_env({"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "STUB_MODE": mode,
                                    "CRANE_STATE_DIR": str(self.state), **(env or {})})
 
@@ -80,7 +92,25 @@ def ready(proc: subprocess.Popen[str]) -> tuple[int, int, str]:
     line = proc.stdout.readline()
     assert line.startswith("ready "), (line, proc.stderr.read() if proc.poll() is not None and proc.stderr else "")
     _, agent, supervisor, sock = line.split()
-    return int(agent), int(supervisor), sock
+    return host_pid(int(agent), proc.pid), int(supervisor), sock
+
+
+def host_pid(pid: int, root: int) -> int:
+    """The agent's pid as crane's side sees it: in the sandbox the agent reports its pid inside
+    the sandbox's PID namespace; find the descendant of `root` whose innermost pid that is."""
+    todo = [root]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        nspid = next(line.split()[1:] for line in status.splitlines() if line.startswith("NSpid:"))
+        if current != root and int(nspid[-1]) == pid:
+            return int(nspid[0])
+        todo += [int(c) for c in children]
+    raise AssertionError(f"no process with pid {pid} under {root}")
 
 
 def hook_lines(out: str) -> list[list[str]]:

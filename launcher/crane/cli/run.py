@@ -50,6 +50,9 @@ def register(app: typer.Typer) -> None:
         nested: NestedOpt = False,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Intercept every external write (honestly).")] = False,
         no_guard: Annotated[bool, typer.Option("--no-guard", help="Start the agent WITHOUT crane's guard.")] = False,
+        sandbox: Annotated[bool | None, typer.Option(
+            "--sandbox/--no-sandbox", help="Require the sandbox / start the agent WITHOUT it (default: the "
+                                           "profile's [sandbox] mode, auto).")] = None,
     ) -> int:
         """Start an agent (claude, codex, gemini, or any command) with secrets and the guard.
 
@@ -66,4 +69,4 @@ def register(app: typer.Typer) -> None:
             del command[1]
         return launch(LaunchRequest(command, build_request(venture, env, profiles_dir, no_fallback),
                                     FetchOptions(offline=offline), agent=True, nested=nested, dry_run=dry_run,
-                                    guard=not no_guard))
+                                    guard=not no_guard, sandbox=sandbox))
