@@ -41,7 +41,7 @@ def preflight_facts(environ: Mapping[str, str]) -> dict[str, Any]:
     config = load_guard_config(environ)
     names = [n for n in environ.get("CRANE_INJECTED", "").split(",") if n]
     return session_facts(res, dry_run=config.dry_run, production_gate=config.production_gate,
-                         sandbox=environ.get("CRANE_SANDBOX", "unknown"), secret_names=names,
+                         sandbox=environ.get("CRANE_SANDBOX") or "none", secret_names=names,
                          run_id=environ.get("CRANE_RUN_ID"))
 
 

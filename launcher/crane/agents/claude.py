@@ -56,7 +56,7 @@ def context_text(res: Resolution, env: Mapping[str, str], *, dry_run: bool) -> s
 
     names = [n for n in env.get("CRANE_INJECTED", "").split(",") if n]
     facts = session_facts(res, dry_run=dry_run, production_gate=load_guard_config(env).production_gate,
-                          sandbox=env.get("CRANE_SANDBOX", "unknown"), secret_names=names,
+                          sandbox=env.get("CRANE_SANDBOX") or "none", secret_names=names,
                           run_id=env.get("CRANE_RUN_ID"))
     return session_text(facts)
 
