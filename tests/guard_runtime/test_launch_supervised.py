@@ -67,11 +67,15 @@ class Launch:
                           staging={"SHOP_KEY": "staging-canary-4c9e7b"})
         bin_dir = tmp_path / "bin"
         bin_dir.mkdir(exist_ok=True)
-        shim = bin_dir / "claude"
-        shim.write_text(f'#!/bin/sh\nexec {PY} {STUB} "$@"\n')
-        shim.chmod(0o755)
         self.project = tmp_path / "project"
         self.project.mkdir(exist_ok=True)
+        # The stub goes into the project: inside the sandbox the agent sees the project, not this
+        # checkout (which may live under /tmp, where the agent gets a private one).
+        stub = self.project / STUB.name
+        stub.write_bytes(STUB.read_bytes())
+        shim = bin_dir / "claude"
+        shim.write_text(f'#!/bin/sh\nexec {PY} {stub} "$@"\n')
+        shim.chmod(0o755)
         self.state = tmp_path / "state"
         self.argv = [PY, "-c", ENTRY, "launch", "--venture", "shop", "--env", "staging", "--profiles-dir",
                      str(profiles), *self.flags, *args, "claude"]
