@@ -170,14 +170,10 @@ _FORBIDDEN_KEYS = ("hooks", "features.hooks", "features.unified_exec_tty")
 def conflicting_args(args: Sequence[str]) -> list[str]:
     """The user's own codex arguments that would switch crane's hook or the TTY counter off."""
     found: list[str] = []
+    settings = {index: setting for index, _, setting in _config_values(args)}
     for index, arg in enumerate(args):
-        value: str | None = None
-        if arg in ("-c", "--config") and index + 1 < len(args):
-            value = args[index + 1]
-        elif arg.startswith("--config="):
-            value = arg.partition("=")[2]
-        if value is not None:
-            key = value.partition("=")[0].strip().strip('"')
+        if index in settings:
+            key = settings[index].partition("=")[0].strip().strip('"')
             if any(key == k or key.startswith(k + ".") for k in _FORBIDDEN_KEYS):
                 found.append(f"-c {key}=...")
         if arg == "--enable" and index + 1 < len(args) and args[index + 1] in ("unified_exec_tty",):
