@@ -1779,13 +1779,12 @@ class Analyser:
         recipes = scripts.make_recipes(directory, makefile, targets)
         for line in recipes or ():
             self.run_text(line, self.nested_ctx(inv, ctx, "Makefile recipe", cwd=directory))
-        for name_ in (makefile,) if makefile else scripts.MAKEFILE_NAMES:
-            text = scripts.read_text(os.path.join(directory, name_)) if recipes is not None else None
-            if text is not None:
-                # `$(shell cmd)` runs while make reads the Makefile, whatever the target.
-                for command in _MAKE_SHELL.findall(text):
-                    self.run_text(command, self.nested_ctx(inv, ctx, "Makefile $(shell)", cwd=directory))
-                break
+        names = (makefile,) if makefile else scripts.MAKEFILE_NAMES
+        text = scripts.read_first(directory, names) if recipes is not None else None
+        if text is not None:
+            # `$(shell cmd)` runs while make reads the Makefile, whatever the target.
+            for command in _MAKE_SHELL.findall(text):
+                self.run_text(command, self.nested_ctx(inv, ctx, "Makefile $(shell)", cwd=directory))
 
     # rules ------------------------------------------------------------------------------------
 
