@@ -131,7 +131,7 @@ def test_gemini_home_refuses_a_broken_user_settings_file(tmp_path: Path) -> None
     ("garbage", False, "cannot read"),
 ])
 def test_codex_version_gate(text: str, ok: bool, words: str) -> None:
-    verdict, detail = version_verdict(text, codex.parse_version, codex.SUPPORTED)
+    verdict, detail = version_verdict(text, codex.SUPPORTED)
     assert verdict is ok and words in detail
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 LAUNCHER = REPO / "launcher"
@@ -132,3 +135,19 @@ DUMP_ENV = [PY, "-c", "import json, os; print(json.dumps(dict(os.environ)))"]
 PROD_ALIASES = ["prod", "production", "prd", "live"]
 DEV_ALIASES = ["dev", "staging", "stage", "stg", "development"]
 ALL_ALIASES = PROD_ALIASES + DEV_ALIASES
+
+
+def fake_claude_path(tmp_path: Path, body: str) -> str:
+    """A PATH whose `claude` is a shell script running `body`, for tests that run crane's real hook
+    with `python -I` (skipped locally, failed in CI, when crane is not installed in this interpreter)."""
+    if subprocess.run([sys.executable, "-I", "-c", "import crane.guard.run.hook"], capture_output=True).returncode:
+        message = "crane is not installed in this interpreter (pip install -e .): the hook cannot run isolated"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    claude = bin_dir / "claude"
+    claude.write_text(f"#!/bin/sh\n{body}\n")
+    claude.chmod(claude.stat().st_mode | stat.S_IXUSR)
+    return f"{bin_dir}{os.pathsep}{os.environ['PATH']}"

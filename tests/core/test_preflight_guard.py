@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.core.helpers import run_crane, write_venture
+from tests.core.helpers import fake_claude_path, run_crane, write_venture
 
 
 @pytest.fixture
 def fake_claude(tmp_path: Path) -> str:
-    if subprocess.run([sys.executable, "-I", "-c", "import crane.guard.run.hook"], capture_output=True).returncode:
-        message = "crane is not installed in this interpreter (pip install -e .): the hook cannot run isolated"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(message)
-        pytest.skip(message)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    claude = bin_dir / "claude"
-    claude.write_text("#!/bin/sh\nexit 0\n")
-    claude.chmod(claude.stat().st_mode | stat.S_IXUSR)
-    return f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    return fake_claude_path(tmp_path, "exit 0")
 
 
 def _guard_check(out: str) -> dict[str, object]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from crane.sessions import OWNER_FILE, SESSIONS, STALE_AFTER_DAYS, prune_sessions, session_dir
-from tests.core.helpers import LAUNCHER, run_crane, subprocess_env, write_venture
+from tests.core.helpers import LAUNCHER, fake_claude_path, run_crane, subprocess_env, write_venture
 
 # ---------------------------------------------------------------------------------------------
 # Session directories
@@ -171,17 +171,7 @@ def loose_umask() -> Iterator[None]:
 
 @pytest.fixture
 def fake_claude(tmp_path: Path) -> str:
-    if subprocess.run([sys.executable, "-I", "-c", "import crane.guard.run.hook"], capture_output=True).returncode:
-        message = "crane is not installed in this interpreter (pip install -e .): the hook cannot run isolated"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(message)
-        pytest.skip(message)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    claude = bin_dir / "claude"
-    claude.write_text("#!/bin/sh\necho \"$@\"\n")
-    claude.chmod(claude.stat().st_mode | stat.S_IXUSR)
-    return f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    return fake_claude_path(tmp_path, 'echo "$@"')
 
 
 def _hook(payload: dict[str, object], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:

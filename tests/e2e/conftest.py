@@ -14,6 +14,9 @@ from .claude_client import ClaudeUnavailable, find_claude
 from .gemini_stub import GeminiStub
 from .openai_stub import OpenAIStub
 
+# The scenarios shared by the Codex and Gemini launch tests assert too: pytest explains their failures.
+pytest.register_assert_rewrite("tests.e2e.launch_scenarios")
+
 STUB_LOG_NAME = "stub-requests.jsonl"
 
 

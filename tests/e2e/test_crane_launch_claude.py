@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,10 @@ def write_venture(root: Path, guard: str = "") -> Path:
 
 
 def launch(stub: AnthropicStub, claude_bin: Path, tmp_path: Path, workdir: Path, *crane_args: str,
-           extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+           extra_env: dict[str, str] | None = None,
+           claude_args: Sequence[str] = ("--", "-p", "do it", "--output-format", "json", "--allowedTools", "Bash"),
+           ) -> subprocess.CompletedProcess[str]:
+    """`crane launch [crane_args] claude [claude_args]` with the real client against the stand-in."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     env = build_env(stub, home, {
@@ -64,8 +68,7 @@ def launch(stub: AnthropicStub, claude_bin: Path, tmp_path: Path, workdir: Path,
         "CRANE_STATE_DIR": str(tmp_path / "state"),
         **(extra_env or {}),
     })
-    argv = [sys.executable, "-c", ENTRY, "launch", *crane_args, "claude", "--",
-            "-p", "do it", "--output-format", "json", "--allowedTools", "Bash"]
+    argv = [sys.executable, "-c", ENTRY, "launch", *crane_args, "claude", *claude_args]
     return subprocess.run(argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=180, check=False)
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from crane.agents import WRAPPER, codex
+from tests.e2e import launch_scenarios
 from tests.e2e.agent_clients import codex_env, codex_model_args, crane_launch, run
 from tests.e2e.openai_stub import OpenAIStub, exec_command, write_stdin
 from tests.e2e.test_crane_launch_claude import write_venture
@@ -64,22 +63,8 @@ def test_staging_session_production_write_never_runs_and_a_staging_write_does(
 
 def test_dry_run_intercepts_the_first_write_and_sticky_a_second_different_one(
         openai_stub: OpenAIStub, codex_bin: Path, tmp_path: Path, workdir: Path) -> None:
-    profiles = write_venture(tmp_path, '[guard]\ndry_run_scope = ["wrangler.r2.object.put"]\n')
-    openai_stub.set_script([
-        [exec_command(f"touch {workdir}/UPLOADED && npx wrangler r2 object put assets/logo.png --file x --remote")],
-        [exec_command(f"touch {workdir}/PUSHED && git push origin main")],
-        [exec_command(f"touch {workdir}/LOCAL_OK")],
-    ])
-    proc = _launch(openai_stub, codex_bin, tmp_path, workdir, profiles=profiles)
-    assert proc.returncode == 0, proc.stderr
-    assert not (workdir / "UPLOADED").exists()
-    assert not (workdir / "PUSHED").exists(), "the sticky dry run did not catch the second write"
-    assert (workdir / "LOCAL_OK").exists()
-    first, second, third = openai_stub.tool_results
-    for result in (first, second):
-        assert "crane dry-run: NOT executed" in result["output"]
-    assert "earlier write in this run was intercepted" in second["output"]
-    assert "blocked" not in third["output"]
+    launch_scenarios.sticky_dry_run(openai_stub, exec_command, lambda profiles: _launch(
+        openai_stub, codex_bin, tmp_path, workdir, profiles=profiles), tmp_path, workdir)
 
 
 def test_whole_run_dry_run_flag_intercepts(openai_stub: OpenAIStub, codex_bin: Path, tmp_path: Path,
@@ -93,44 +78,19 @@ def test_whole_run_dry_run_flag_intercepts(openai_stub: OpenAIStub, codex_bin: P
 
 def test_a_broken_state_store_still_blocks(openai_stub: OpenAIStub, codex_bin: Path, tmp_path: Path,
                                            workdir: Path) -> None:
-    # The agent itself wrecks the run state on disk after the first interception (no sandbox
-    # here); the sticky dry run must still catch the next, different write, and a production
-    # write must still be refused.
-    profiles = write_venture(tmp_path, '[guard]\ndry_run_scope = ["wrangler.r2.object.put"]\n')
-    state_db = tmp_path / "state" / "state.db"
-    openai_stub.set_script([
-        [exec_command(f"touch {workdir}/UPLOADED && npx wrangler r2 object put a/b.png --file x --remote")],
-        [exec_command(f"mkdir -p {state_db.parent} && printf 'not a database' > {state_db} && rm -f {state_db}-*")],
-        [exec_command(f"touch {workdir}/PUSHED && git push origin main")],
-    ])
-    proc = _launch(openai_stub, codex_bin, tmp_path, workdir, profiles=profiles)
-    assert proc.returncode == 0, proc.stderr
-    assert not (workdir / "UPLOADED").exists() and not (workdir / "PUSHED").exists()
-    first, _, third = openai_stub.tool_results
-    assert "crane dry-run: NOT executed" in first["output"]
-    assert "NOT executed" in third["output"] or "crane guard error" in third["output"]
+    launch_scenarios.broken_state_store(openai_stub, exec_command, lambda profiles: _launch(
+        openai_stub, codex_bin, tmp_path, workdir, profiles=profiles), tmp_path, workdir)
 
 
 def _sabotaged(tmp_path: Path, code: str) -> Path:
     """crane's wrapper around the real hook, with `code` run first inside the hook process."""
-    hook = ("import crane.agents.codex as adapter\n" + code +
-            "\nfrom crane.guard.run.hook import main\nmain(agent='codex')")
-    command = f"{shlex.quote(sys.executable)} -I -c {shlex.quote(hook)} --agent codex"
     path = tmp_path / "crane-codex-hook"
-    path.write_text(WRAPPER.format(agent="codex", command=command))
+    path.write_text(WRAPPER.format(agent="codex", command=launch_scenarios.sabotaged_hook_command("codex", code)))
     path.chmod(0o700)
     return path
 
 
-@pytest.mark.parametrize(("code", "expected"), [
-    # the adapter dies by SIGKILL while deciding
-    ("import os, signal\nadapter.translate = lambda data: os.kill(os.getpid(), signal.SIGKILL)",
-     "crane guard failed to run (exit 137)"),
-    # the adapter raises
-    ("def translate(data):\n    raise RuntimeError('adapter bug')\nadapter.translate = translate", "adapter bug"),
-    # the adapter hangs: the guard's own deadline answers, well before Codex's hook timeout
-    ("import time\nadapter.translate = lambda data: time.sleep(120)", "no decision within the guard's"),
-], ids=["crash", "exception", "slow"])
+@launch_scenarios.ADAPTER_FAILURES
 def test_a_failing_adapter_still_blocks(openai_stub: OpenAIStub, codex_bin: Path, tmp_path: Path, workdir: Path,
                                         code: str, expected: str) -> None:
     wrapper = _sabotaged(tmp_path, code)

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from crane.agents import WRAPPER, gemini
+from tests.e2e import launch_scenarios
 from tests.e2e.agent_clients import crane_launch, gemini_env, gemini_model_args, run
 from tests.e2e.gemini_stub import GeminiStub, shell, write_file
 from tests.e2e.test_crane_launch_claude import write_venture
@@ -65,42 +66,14 @@ def test_staging_session_production_write_never_runs_and_a_staging_write_does(
 
 def test_dry_run_intercepts_the_first_write_and_sticky_a_second_different_one(
         gemini_stub: GeminiStub, gemini_bin: Path, tmp_path: Path, workdir: Path) -> None:
-    profiles = write_venture(tmp_path, '[guard]\ndry_run_scope = ["wrangler.r2.object.put"]\n')
-    gemini_stub.set_script([
-        [shell(f"touch {workdir}/UPLOADED && npx wrangler r2 object put assets/logo.png --file x --remote")],
-        [shell(f"touch {workdir}/PUSHED && git push origin main")],
-        [shell(f"touch {workdir}/LOCAL_OK")],
-    ])
-    proc = _launch(gemini_stub, gemini_bin, tmp_path, workdir, profiles=profiles)
-    assert proc.returncode == 0, proc.stderr
-    assert not (workdir / "UPLOADED").exists()
-    assert not (workdir / "PUSHED").exists(), "the sticky dry run did not catch the second write"
-    assert (workdir / "LOCAL_OK").exists()
-    first, second, third = gemini_stub.tool_results
-    for result in (first, second):
-        assert "crane dry-run: NOT executed" in result["output"]
-    assert "earlier write in this run was intercepted" in second["output"]
-    assert "blocked" not in third["output"]
+    launch_scenarios.sticky_dry_run(gemini_stub, shell, lambda profiles: _launch(
+        gemini_stub, gemini_bin, tmp_path, workdir, profiles=profiles), tmp_path, workdir)
 
 
 def test_a_broken_state_store_still_blocks(gemini_stub: GeminiStub, gemini_bin: Path, tmp_path: Path,
                                            workdir: Path) -> None:
-    # The agent itself wrecks the run state on disk after the first interception (no sandbox
-    # here); the sticky dry run must still catch the next, different write, and a production
-    # write must still be refused.
-    profiles = write_venture(tmp_path, '[guard]\ndry_run_scope = ["wrangler.r2.object.put"]\n')
-    state_db = tmp_path / "state" / "state.db"
-    gemini_stub.set_script([
-        [shell(f"touch {workdir}/UPLOADED && npx wrangler r2 object put a/b.png --file x --remote")],
-        [shell(f"mkdir -p {state_db.parent} && printf 'not a database' > {state_db} && rm -f {state_db}-*")],
-        [shell(f"touch {workdir}/PUSHED && git push origin main")],
-    ])
-    proc = _launch(gemini_stub, gemini_bin, tmp_path, workdir, profiles=profiles)
-    assert proc.returncode == 0, proc.stderr
-    assert not (workdir / "UPLOADED").exists() and not (workdir / "PUSHED").exists()
-    first, _, third = gemini_stub.tool_results
-    assert "crane dry-run: NOT executed" in first["output"]
-    assert "NOT executed" in third["output"] or "crane guard error" in third["output"]
+    launch_scenarios.broken_state_store(gemini_stub, shell, lambda profiles: _launch(
+        gemini_stub, gemini_bin, tmp_path, workdir, profiles=profiles), tmp_path, workdir)
 
 
 def test_project_settings_that_disable_hooks_make_the_launch_refuse(
@@ -146,21 +119,10 @@ def _session(tmp_path: Path, gemini_bin: Path, stub: GeminiStub, command: str) -
     return env, session
 
 
-def _hook_command(code: str) -> str:
-    hook = ("import crane.agents.gemini as adapter\n" + code +
-            "\nfrom crane.guard.run.hook import main\nmain(agent='gemini')")
-    return f"{shlex.quote(sys.executable)} -I -c {shlex.quote(hook)} --agent gemini"
-
-
-@pytest.mark.parametrize(("code", "expected"), [
-    ("import os, signal\nadapter.translate = lambda data: os.kill(os.getpid(), signal.SIGKILL)",
-     "crane guard failed to run (exit 137)"),
-    ("def translate(data):\n    raise RuntimeError('adapter bug')\nadapter.translate = translate", "adapter bug"),
-    ("import time\nadapter.translate = lambda data: time.sleep(120)", "no decision within the guard's"),
-], ids=["crash", "exception", "slow"])
+@launch_scenarios.ADAPTER_FAILURES
 def test_a_failing_adapter_still_blocks(gemini_stub: GeminiStub, gemini_bin: Path, tmp_path: Path, workdir: Path,
                                         code: str, expected: str) -> None:
-    env, _ = _session(tmp_path, gemini_bin, gemini_stub, _hook_command(code))
+    env, _ = _session(tmp_path, gemini_bin, gemini_stub, launch_scenarios.sabotaged_hook_command("gemini", code))
     gemini_stub.set_script([[shell(f"touch {workdir}/MARKER")]])
     proc = run([str(gemini_bin), "--skip-trust", *gemini_model_args()], env, workdir)
     assert proc.returncode == 0, proc.stderr

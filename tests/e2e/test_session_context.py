@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.anthropic_stub import AnthropicStub, ToolCall
-from tests.e2e.claude_client import build_env
-from tests.e2e.test_crane_launch_claude import ENTRY, REPO, _installed, write_venture  # noqa: F401 (fixture)
+from tests.e2e.test_crane_launch_claude import _installed, write_venture  # noqa: F401 (fixture)
+from tests.e2e.test_crane_launch_claude import launch as claude_launch
 
 pytestmark = pytest.mark.e2e
 
@@ -21,18 +19,9 @@ STAGING_KEY = "staging-key"  # the venture's staging secret: a canary here
 
 def launch(stub: AnthropicStub, claude_bin: Path, tmp_path: Path, workdir: Path, profiles: Path,
            *crane_args: str) -> subprocess.CompletedProcess[str]:
-    home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
-    env = build_env(stub, home, {
-        "PATH": f"{claude_bin.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PYTHONPATH": str(REPO / "launcher"),
-        "CRANE_STATE_DIR": str(tmp_path / "state"),
-    })
-    argv = [sys.executable, "-c", ENTRY, "launch", "--venture", "shop", "--profiles-dir", str(profiles),
-            *crane_args, "claude", "-p", "where am I?", "--output-format", "json",
-            "--allowedTools", "Bash,mcp__crane__crane_preflight,mcp__crane__crane_run_status"]
-    return subprocess.run(argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=180, check=False)
+    return claude_launch(stub, claude_bin, tmp_path, workdir, "--venture", "shop", "--profiles-dir", str(profiles),
+                         *crane_args, claude_args=["-p", "where am I?", "--output-format", "json", "--allowedTools",
+                                                   "Bash,mcp__crane__crane_preflight,mcp__crane__crane_run_status"])
 
 
 def test_the_model_is_told_the_environment_and_can_ask_crane(anthropic_stub: AnthropicStub, claude_bin: Path,

@@ -21,6 +21,10 @@ from crane.guard.rules.config import GuardConfig
 from crane.guard.run.state import RunState, open_state
 from tests.e2e.conftest import anthropic_stub, claude_bin, workdir  # noqa: F401 (the real-client fixtures)
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from crane.monitor import Supervisor
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 LAUNCHER = REPO / "launcher"
@@ -235,3 +239,12 @@ def isolated_python() -> str:
             pytest.fail(reason)
         pytest.skip(reason)
     return sys.executable
+
+
+@pytest.fixture
+def started() -> Iterator[list[Supervisor]]:
+    """Guard supervisors a test starts (it appends them), stopped after the test."""
+    sups: list[Supervisor] = []
+    yield sups
+    for sup in sups:
+        sup.stop()

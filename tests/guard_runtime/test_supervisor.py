@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -48,14 +47,6 @@ def session_env(tmp_path: Path, *, env: str = "dev", dry_run: bool = False, guar
     }
     values.update(extra)
     return base_env(tmp_path, **values)
-
-
-@pytest.fixture
-def started() -> Iterator[list[Supervisor]]:
-    sups: list[Supervisor] = []
-    yield sups
-    for sup in sups:
-        sup.stop()
 
 
 def start(started: list[Supervisor], env: dict[str, str]) -> tuple[Supervisor, dict[str, str], str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,14 +22,6 @@ from crane.mcp_server import run_status
 from crane.monitor import Supervisor
 
 from .test_supervisor import PROD_WRITE, call, session_env, start
-
-
-@pytest.fixture
-def started() -> Iterator[list[Supervisor]]:
-    sups: list[Supervisor] = []
-    yield sups
-    for sup in sups:
-        sup.stop()
 
 
 @pytest.fixture(autouse=True)

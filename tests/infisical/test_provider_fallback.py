@@ -36,18 +36,6 @@ def test_staging_404_falls_back_to_production(no_staging_server: FakeInfisicalSe
     assert no_staging_server.count("login") == 1  # one budget, one token for both listings
 
 
-def test_legacy_empty_answer_counts_as_missing(tmp_path: Path) -> None:
-    srv = running(alpha_fixture(staging=False), legacy_empty_folders=True)
-    try:
-        profiles = write_profile(tmp_path, srv.url)
-        result = fetch(resolution(profiles, "staging"))
-    finally:
-        srv.stop()
-    assert result.secrets == PROD_SECRETS
-    assert result.resolution.effective_env == "prod"
-    assert "empty answer" in (result.resolution.fallback or "")
-
-
 def test_no_fallback_flag_refuses(no_staging_server: FakeInfisicalServer, tmp_path: Path) -> None:
     profiles = write_profile(tmp_path, no_staging_server.url)
     with pytest.raises(FallbackRefused) as info:

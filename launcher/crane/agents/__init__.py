@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from crane.resolve import Resolution
 
     Say = Callable[[str], None]
-    VersionParser = Callable[[str], "tuple[int, int, int] | None"]
 
 GUARDED_AGENTS = ("claude", "codex", "gemini")
 
@@ -198,12 +197,19 @@ def client_version(binary: str, env: Mapping[str, str]) -> str:
         f"(--version exited {proc.returncode})"
 
 
-def version_verdict(text: str, parse: VersionParser,
-                    supported: tuple[tuple[int, int, int], tuple[int, int, int]]) -> tuple[bool, str]:
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    """The first `X.Y.Z` in a client's `--version` output: `codex-cli 0.171.0` -> (0, 171, 0)."""
+    import re
+
+    match = re.search(r"(\d+)\.(\d+)\.(\d+)", text)
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+def version_verdict(text: str, supported: tuple[tuple[int, int, int], tuple[int, int, int]]) -> tuple[bool, str]:
     """(can the guard be installed, what to say) for a client's `--version` output."""
     low, high = supported
     span = f"{'.'.join(map(str, low))} up to (not including) {'.'.join(map(str, high))}"
-    version = parse(text)
+    version = parse_version(text)
     if version is None:
         return False, f"cannot read the client version from {text!r} (crane supports {span})"
     shown = ".".join(map(str, version))
@@ -214,13 +220,12 @@ def version_verdict(text: str, parse: VersionParser,
     return True, f"version {shown} (supported: {span})"
 
 
-def check_version(binary: str, agent: str, parse: VersionParser,
-                  supported: tuple[tuple[int, int, int], tuple[int, int, int]], env: Mapping[str, str],
-                  say: Say) -> None:
+def check_version(binary: str, agent: str, supported: tuple[tuple[int, int, int], tuple[int, int, int]],
+                  env: Mapping[str, str], say: Say) -> None:
     from crane.errors import CraneError
     from crane.launch import KNOWN_AGENTS
 
-    ok, detail = version_verdict(client_version(binary, env), parse, supported)
+    ok, detail = version_verdict(client_version(binary, env), supported)
     if not ok:
         raise CraneError(f"crane guard cannot be installed into {agent}: {detail}",
                          f"install a supported version ({KNOWN_AGENTS[agent]}@<version>), or start loudly "

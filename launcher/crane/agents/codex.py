@@ -170,14 +170,10 @@ _FORBIDDEN_KEYS = ("hooks", "features.hooks", "features.unified_exec_tty")
 def conflicting_args(args: Sequence[str]) -> list[str]:
     """The user's own codex arguments that would switch crane's hook or the TTY counter off."""
     found: list[str] = []
+    settings = {index: setting for index, _, setting in _config_values(args)}
     for index, arg in enumerate(args):
-        value: str | None = None
-        if arg in ("-c", "--config") and index + 1 < len(args):
-            value = args[index + 1]
-        elif arg.startswith("--config="):
-            value = arg.partition("=")[2]
-        if value is not None:
-            key = value.partition("=")[0].strip().strip('"')
+        if index in settings:
+            key = settings[index].partition("=")[0].strip().strip('"')
             if any(key == k or key.startswith(k + ".") for k in _FORBIDDEN_KEYS):
                 found.append(f"-c {key}=...")
         if arg == "--enable" and index + 1 < len(args) and args[index + 1] in ("unified_exec_tty",):
@@ -280,14 +276,6 @@ def context_overrides(context: str, user_texts: Sequence[str], env: Mapping[str,
     return ["-c", f"{INSTRUCTIONS_KEY}={_toml_string(text)}", "-c", mcp]
 
 
-def parse_version(text: str) -> tuple[int, int, int] | None:
-    """`codex-cli 0.171.0` -> (0, 171, 0)."""
-    import re
-
-    match = re.search(r"(\d+)\.(\d+)\.(\d+)", text)
-    return (int(match[1]), int(match[2]), int(match[3])) if match else None
-
-
 def verify(codex: str, overrides: Sequence[str], env: Mapping[str, str], cwd: str, *,
            timeout: float = 30.0) -> list[str]:
     """Problems with crane's hook as this codex will run it; [] when present, enabled and trusted.
@@ -386,7 +374,7 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path
     from crane.agents import Prepared, check_version, guard_self_check, write_hook_wrapper
     from crane.errors import CraneError
 
-    check_version(argv[0], AGENT, parse_version, SUPPORTED, env, say)
+    check_version(argv[0], AGENT, SUPPORTED, env, say)
     conflicts = conflicting_args(argv[1:])
     if conflicts:
         raise CraneError(f"crane guard cannot be installed into codex: your arguments {', '.join(conflicts)} "
@@ -415,7 +403,7 @@ def preflight(binary: str, env: Mapping[str, str]) -> tuple[bool, str]:
     from crane.agents import client_version, version_verdict, write_hook_wrapper
     from crane.guard.run.install import self_check
 
-    ok, detail = version_verdict(client_version(binary, env), parse_version, SUPPORTED)
+    ok, detail = version_verdict(client_version(binary, env), SUPPORTED)
     if not ok:
         return False, detail
     with tempfile.TemporaryDirectory(prefix="crane-codex-preflight-") as tmp:

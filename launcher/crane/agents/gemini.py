@@ -133,13 +133,6 @@ def probe_input(command: str, cwd: str) -> dict[str, Any]:
 # Install route
 
 
-def parse_version(text: str) -> tuple[int, int, int] | None:
-    import re
-
-    match = re.search(r"(\d+)\.(\d+)\.(\d+)", text)
-    return (int(match[1]), int(match[2]), int(match[3])) if match else None
-
-
 def user_gemini_dir(env: Mapping[str, str]) -> Path:
     """The user's own Gemini directory (`$GEMINI_CLI_HOME/.gemini`, else `~/.gemini`)."""
     from pathlib import Path
@@ -328,7 +321,7 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path
         "GEMINI_CLI_TRUSTED_FOLDERS_PATH": str(home / ".gemini" / "trustedFolders.json"),
         "GEMINI_CLI_TRUST_WORKSPACE": None,  # =true would merge the project's settings
     }
-    check_version(argv[0], AGENT, parse_version, SUPPORTED, {**env, "GEMINI_CLI_HOME": str(home)}, say)
+    check_version(argv[0], AGENT, SUPPORTED, {**env, "GEMINI_CLI_HOME": str(home)}, say)
     guard_self_check(str(wrapper), env, AGENT)
     rest = argv[1:]
     if "--skip-trust" not in rest:
@@ -357,8 +350,7 @@ def preflight(binary: str, env: Mapping[str, str]) -> tuple[bool, str]:
             home = build_home(session, env, str(wrapper), f"{HOOK_NAME_PREFIX}preflight")
         except CraneError as exc:
             return False, f"the guard cannot be installed: {exc.message}"
-        ok, detail = version_verdict(client_version(binary, {**env, "GEMINI_CLI_HOME": str(home)}), parse_version,
-                                     SUPPORTED)
+        ok, detail = version_verdict(client_version(binary, {**env, "GEMINI_CLI_HOME": str(home)}), SUPPORTED)
         if not ok:
             return False, detail
         check = self_check(str(wrapper), env, agent=AGENT)

@@ -1095,6 +1095,13 @@ class Analyser:
             self.add(kind, target, RULE_CODE_HTTP, "", inv.text, f"{origin} sends a mutating HTTP request ({why})",
                      ctx)
 
+    def inline_code(self, word: Word, lang: str, origin: str, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """Code given as one word (`deno eval CODE`, `bun -e CODE`): scanned, or unknowable when assembled."""
+        if word.value is None:
+            self.unknowable(inv.text, f"{origin} assembled at run time", RULE_INLINE_CODE, name, ctx)
+        else:
+            self.scan_code(word.value, lang, inv, ctx, origin)
+
     def unknowable_code(self, text: str, inv: Invocation, reason: str, ctx: Ctx) -> None:
         """Like `unknowable`, quoting the command but scanning the whole code for production."""
         mention = "too long to scan for production: assumed production" if len(text) > MAX_MENTION_SCAN else \
@@ -1189,11 +1196,7 @@ class Analyser:
         if sub in ("eval", "e"):
             operands = [w for w in args[1:] if not (w.value or "").startswith("-")]
             if operands:
-                word = operands[0]
-                if word.value is None:
-                    self.unknowable(inv.text, "deno eval code assembled at run time", RULE_INLINE_CODE, name, ctx)
-                else:
-                    self.scan_code(word.value, "js", inv, ctx, "deno eval code")
+                self.inline_code(operands[0], "js", "deno eval code", name, inv, ctx)
             return
         if sub == "task":
             operands = [w for w in args[1:] if not (w.value or "").startswith("-")]
@@ -1663,11 +1666,7 @@ class Analyser:
     def package(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         args = inv.argv[1:]
         if name == "bun" and args and args[0].value in ("-e", "--eval", "-p", "--print") and len(args) > 1:
-            code_word = args[1]
-            if code_word.value is None:
-                self.unknowable(inv.text, "inline bun code assembled at run time", RULE_INLINE_CODE, name, ctx)
-            else:
-                self.scan_code(code_word.value, "js", inv, ctx, "inline bun code")
+            self.inline_code(args[1], "js", "inline bun code", name, inv, ctx)
             return
         for call in scripts.parse_package_manager(name, args):
             cwd = inv.cwd if call.chdir is None else self.path(call.chdir, inv.cwd)
@@ -1780,13 +1779,12 @@ class Analyser:
         recipes = scripts.make_recipes(directory, makefile, targets)
         for line in recipes or ():
             self.run_text(line, self.nested_ctx(inv, ctx, "Makefile recipe", cwd=directory))
-        for name_ in (makefile,) if makefile else scripts.MAKEFILE_NAMES:
-            text = scripts.read_text(os.path.join(directory, name_)) if recipes is not None else None
-            if text is not None:
-                # `$(shell cmd)` runs while make reads the Makefile, whatever the target.
-                for command in _MAKE_SHELL.findall(text):
-                    self.run_text(command, self.nested_ctx(inv, ctx, "Makefile $(shell)", cwd=directory))
-                break
+        names = (makefile,) if makefile else scripts.MAKEFILE_NAMES
+        text = scripts.read_first(directory, names) if recipes is not None else None
+        if text is not None:
+            # `$(shell cmd)` runs while make reads the Makefile, whatever the target.
+            for command in _MAKE_SHELL.findall(text):
+                self.run_text(command, self.nested_ctx(inv, ctx, "Makefile $(shell)", cwd=directory))
 
     # rules ------------------------------------------------------------------------------------
 

@@ -458,6 +458,15 @@ def read_text(path: str) -> str | None:
     return data.decode("utf-8", "replace")
 
 
+def read_first(directory: str, names: Sequence[str]) -> str | None:
+    """The text of the first of `names` in `directory` that `read_text` can read; None if none."""
+    for name in names:
+        text = read_text(os.path.join(directory, name))
+        if text is not None:
+            return text
+    return None
+
+
 def ancestors(start: str) -> list[str]:
     from crane.profiles import parents
 
@@ -615,12 +624,7 @@ def _expand_make(line: str, variables: dict[str, str], target: str, prerequisite
 
 def make_recipes(directory: str, makefile: str | None, targets: Sequence[str]) -> list[str] | None:
     """The shell lines `make TARGET...` would run (prerequisites first); None without a Makefile."""
-    names = (makefile,) if makefile else MAKEFILE_NAMES
-    text = None
-    for name in names:
-        text = read_text(os.path.join(directory, name))
-        if text is not None:
-            break
+    text = read_first(directory, (makefile,) if makefile else MAKEFILE_NAMES)
     if text is None:
         return None
     variables, rules, order = _parse_makefile(text)

@@ -14,7 +14,7 @@ import json
 import os
 import re
 
-from crane.guard.see.scripts import read_text
+from crane.guard.see.scripts import read_first, read_text
 from crane.guard.see.wrangler import strip_jsonc
 
 MAX_TASK_LINES = 400
@@ -56,13 +56,7 @@ def _deno_visit(tasks: dict[str, object], name: str, lines: list[str], seen: set
 
 def just_recipes(directory: str, justfile: str | None, names: list[str]) -> list[str] | None:
     """Lines of `just` recipes; `{{var}}` and parameters stay as computed words (`$X`)."""
-    text = None
-    for candidate in (justfile,) if justfile else ("justfile", "Justfile", ".justfile"):
-        if candidate is None:
-            continue
-        text = read_text(os.path.join(directory, candidate))
-        if text is not None:
-            break
+    text = read_first(directory, (justfile,) if justfile else ("justfile", "Justfile", ".justfile"))
     if text is None:
         return None
     recipes: dict[str, tuple[list[str], list[str]]] = {}
@@ -112,11 +106,8 @@ def _is_shell(shebang: str) -> bool:
 
 def taskfile_tasks(directory: str, name: str) -> list[str] | None:
     """Commands of a go-task task (Taskfile.yml): its `cmds` lines and `deps`, read line by line."""
-    text = None
-    for candidate in ("Taskfile.yml", "Taskfile.yaml", "taskfile.yml", "taskfile.yaml", "Taskfile.dist.yml"):
-        text = read_text(os.path.join(directory, candidate))
-        if text is not None:
-            break
+    text = read_first(directory,
+                      ("Taskfile.yml", "Taskfile.yaml", "taskfile.yml", "taskfile.yaml", "Taskfile.dist.yml"))
     if text is None:
         return None
     tasks: dict[str, list[str]] = {}
