@@ -488,7 +488,7 @@ def evaluate(
     args = parse_args(words, (*facts.value_options, *rule.value_options))
     if unseen_args and not args.dynamic:
         args = ParsedArgs(args.options, args.positionals, True)
-    rest = _after_subcommand(rule, args)
+    rest = _after_subcommand(rule, args, unseen=unseen_args)
     if rest is None:
         return None
     read = Verdict(rule, "read", args)
@@ -570,10 +570,14 @@ def reads_by_option(words: Sequence[Arg], args: ParsedArgs, patterns: Sequence[s
     return on
 
 
-def _after_subcommand(rule: Rule, args: ParsedArgs) -> tuple[Arg, ...] | None:
+def _after_subcommand(rule: Rule, args: ParsedArgs, *, unseen: bool = False) -> tuple[Arg, ...] | None:
     positionals = args.positionals
     if len(positionals) < len(rule.subcommand):
-        return None
+        if not unseen:
+            return None
+        # `echo deploy --env production | xargs wrangler`: the missing subcommand words come
+        # from the input; the rule applies if the visible ones fit.
+        positionals = (*positionals, *(Arg(None, "{}") for _ in range(len(rule.subcommand) - len(positionals))))
     for pattern, word in zip(rule.subcommand, positionals, strict=False):
         # A computed word may be any subcommand: assume the worst.
         if word.value is not None and not word_matches(pattern, word.value):

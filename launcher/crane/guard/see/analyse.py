@@ -549,6 +549,11 @@ class Analyser:
             return
         for _ in range(MAX_UNWRAP):
             if not inv.argv:
+                if inv.extra_args:
+                    # `… | xargs env`, `xargs sudo`, `xargs timeout 60`: the wrapper's command is
+                    # the input's first word.
+                    why = "program supplied at run time (xargs, parallel, -exec): assumed production"
+                    self.add("external_write", "production", RULE_COMPUTED, "", inv.text, why, ctx)
                 return
             head = inv.argv[0]
             if head.value is None and not inv.extra_args and "IFS" not in inv.env:

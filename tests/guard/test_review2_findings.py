@@ -1,0 +1,62 @@
+"""Regression tests for the second adversarial review of the guard.
+
+Each case was a production write (or a change of the guard's trust base) that a staging session
+allowed. A staging session denies production-targeted external writes and protected paths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crane.guard.rules.config import GuardConfig
+from crane.guard.run.decide import decide
+from crane.guard.see.classify import classify
+from tests.guard.conftest import CONFIG
+
+STAGING = GuardConfig(env="dev", production_urls=CONFIG.production_urls, staging_urls=CONFIG.staging_urls)
+
+
+def _verdict(tool: str, tool_input: dict[str, object], cwd: Path) -> tuple[str, str, str | None]:
+    c = classify(tool, tool_input, cwd=str(cwd), config=STAGING, environ={})
+    v = decide(c, STAGING, sticky_active=False, command=str(tool_input))
+    return v.decision, c.target, c.rule
+
+
+def _bash(command: str, cwd: Path) -> tuple[str, str, str | None]:
+    return _verdict("Bash", {"command": command}, cwd)
+
+
+# 1. xargs: a wrapper whose command comes from the input, or a rule program whose subcommand does.
+@pytest.mark.parametrize(
+    "command",
+    [
+        "printf 'wrangler\\0deploy\\0--env\\0production' | xargs -0 env",
+        "echo wrangler deploy --env production | xargs sudo",
+        "echo wrangler deploy --env production | xargs timeout 60",
+        "echo wrangler deploy --env production | xargs nohup",
+        "echo wrangler deploy --env production | xargs npx",
+        "echo x | parallel env",
+        "echo deploy --env production | xargs wrangler",
+        "echo deploy --env production | xargs npx wrangler",
+        "echo 'execute DB --remote --env production --command x' | xargs wrangler d1",
+    ],
+)
+def test_xargs_command_from_input(projects: dict[str, Path], command: str) -> None:
+    decision, target, _ = _bash(command, projects["staged"])
+    assert (decision, target) == ("deny", "production")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git ls-files | xargs wc -l",
+        "find . -name '*.py' | xargs grep foo",
+        "git diff --name-only | xargs npx prettier --check",
+        "ls | xargs -n1 echo",
+        "echo a b | xargs git log --oneline",
+    ],
+)
+def test_xargs_reads_stay_allowed(projects: dict[str, Path], command: str) -> None:
+    assert _bash(command, projects["staged"])[0] == "allow"
