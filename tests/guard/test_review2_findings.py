@@ -60,3 +60,31 @@ def test_xargs_command_from_input(projects: dict[str, Path], command: str) -> No
 )
 def test_xargs_reads_stay_allowed(projects: dict[str, Path], command: str) -> None:
     assert _bash(command, projects["staged"])[0] == "allow"
+
+
+# 2. Hosts as HTTP clients read them: percent-escapes and Unicode compatibility forms (curl decodes
+#    and IDN-normalises the host), brace sequences; brace expansion of option words.
+@pytest.mark.parametrize(
+    "command",
+    [
+        "curl -X POST https://api%2eexample%2ecom/x",
+        "curl -X POST https://%61pi.example.com/x",
+        "curl -X POST 'http://api\uff0eexample\uff0ecom/x'",
+        "curl -X POST 'http://\uff41\uff50\uff49.example.com/x'",
+        "curl -X POST 'http://api\u3002example\u3002com/x'",
+        "curl -X POST https://api.exampl{d..f}.com/x",
+        "curl -X POST https://api.example.co{l..n}/x",
+        "wget --post-data=x https://api%2eexample.com/x",
+        "wrangler deploy -e{staging,production}",
+        "wrangler deploy --en{v,}=production",
+        "npx {wrangler,deploy} --env production",
+    ],
+)
+def test_encoded_hosts_and_brace_words(projects: dict[str, Path], command: str) -> None:
+    decision, target, _ = _bash(command, projects["staged"])
+    assert (decision, target) == ("deny", "production")
+
+
+def test_brace_and_encoded_staging_stays_staging(projects: dict[str, Path]) -> None:
+    assert _bash("curl -X POST https://staging%2eexample.com/x", projects["staged"])[:2] == ("allow", "staging")
+    assert _bash("wrangler deploy --env=stag{ing,}", projects["staged"])[:2] == ("allow", "staging")

@@ -45,7 +45,7 @@ from crane.guard.see.prefilter import (
 )
 from crane.guard.see.resources import wrangler_production
 from crane.guard.see.shell import TOO_COMPLEX, Block, Command, Pipeline, Problem, Word, joined, parse
-from crane.guard.see.targets import mentions_production, url_target
+from crane.guard.see.targets import expand_braces, mentions_production, url_target
 from crane.guard.see.wrangler import COMPUTED, ENV_VAR, wrangler_target
 from crane.guard.see.wrappers import SUBCOMMAND_WRAPPERS, WRAPPERS, Unwrapped, strip_package_version, unwrap, unwrap_env
 
@@ -155,6 +155,22 @@ class Invocation(Record):
     ) -> None:
         self._set(argv=argv, cwd=cwd, text=text, env=env, clear_env=clear_env, stdin=stdin, extra_args=extra_args,
                   strip_version=strip_version, depth=depth)
+
+
+def _brace_expanded(inv: Invocation) -> Invocation:
+    """The words bash's brace expansion makes of unquoted words: `-e{staging,production}` is
+    `-estaging -eproduction`, `{wrangler,deploy}` is `wrangler deploy` (bounded)."""
+    if not any(w.glob and w.value is not None and "{" in w.value for w in inv.argv):
+        return inv
+    words: list[Word] = []
+    for word in inv.argv:
+        value = word.value
+        if not word.glob or value is None or "{" not in value or value != word.raw:
+            words.append(word)
+            continue
+        # Still marked: a target position treats any expanded word as computed (the safe side).
+        words.extend(Word(part, word.raw, True) for part in expand_braces(value))
+    return inv.replace(argv=tuple(words))
 
 
 _VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
@@ -547,6 +563,7 @@ class Analyser:
         if inv.depth > MAX_DEPTH:
             self.problem(Problem(TOO_COMPLEX, inv.text), ctx)
             return
+        inv = _brace_expanded(inv)
         for _ in range(MAX_UNWRAP):
             if not inv.argv:
                 if inv.extra_args:
