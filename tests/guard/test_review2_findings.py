@@ -88,3 +88,21 @@ def test_encoded_hosts_and_brace_words(projects: dict[str, Path], command: str) 
 def test_brace_and_encoded_staging_stays_staging(projects: dict[str, Path]) -> None:
     assert _bash("curl -X POST https://staging%2eexample.com/x", projects["staged"])[:2] == ("allow", "staging")
     assert _bash("wrangler deploy --env=stag{ing,}", projects["staged"])[:2] == ("allow", "staging")
+
+
+# 3. Codex's apply_patch naming several files: a protected one must not hide behind the first.
+@pytest.mark.parametrize(
+    "patch",
+    [
+        "*** Begin Patch\n*** Add File: a.txt\n+x\n*** Add File: .claude/settings.local.json\n+{}\n*** End Patch",
+        "*** Begin Patch\n*** Update File: a.txt\n*** Move to: .git/hooks/pre-commit\n@@\n-x\n+y\n*** End Patch",
+        "*** Begin Patch\n  *** Add File: .codex/config.toml\n+x\n*** End Patch",
+    ],
+)
+def test_codex_patch_with_a_protected_file(projects: dict[str, Path], patch: str) -> None:
+    from crane.agents import codex
+
+    call = codex.translate({"hook_event_name": "PreToolUse", "tool_name": "apply_patch",
+                            "tool_input": {"command": patch}, "cwd": str(projects["staged"])})
+    decision, _, rule = _verdict(call["tool_name"], call["tool_input"], projects["staged"])
+    assert (decision, rule) == ("deny", "guard.protected-path")

@@ -73,7 +73,10 @@ def translate(data: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(patch, str):
             raise ValueError("unexpected apply_patch input: no patch text in 'command'")
         paths = patch_paths(patch)
-        return claude_call(data, "Write", {"file_path": ", ".join(paths) or "(patch)", "content": patch})
+        # `patch`: the classifier judges every file the patch names (a protected one among
+        # several must not hide in the joined summary).
+        return claude_call(data, "Write", {"file_path": ", ".join(paths) or "(patch)", "content": patch,
+                                           "patch": patch})
     if tool.startswith("mcp__"):
         return claude_call(data, tool, tool_input)
     if tool in READ_TOOLS:
@@ -94,6 +97,7 @@ def patch_paths(patch: str) -> list[str]:
     """The files an apply_patch text adds, updates, deletes or moves to, in order, once each."""
     paths: list[str] = []
     for line in patch.splitlines():
+        line = line.strip()  # Codex's parser trims each line before it looks for a header
         for header in _PATCH_HEADERS:
             if line.startswith(header):
                 path = line[len(header):].strip()
