@@ -106,3 +106,19 @@ def test_codex_patch_with_a_protected_file(projects: dict[str, Path], patch: str
                             "tool_input": {"command": patch}, "cwd": str(projects["staged"])})
     decision, _, rule = _verdict(call["tool_name"], call["tool_input"], projects["staged"])
     assert (decision, rule) == ("deny", "guard.protected-path")
+
+
+# 4. bash's network redirections send the output to a host.
+@pytest.mark.parametrize(
+    "command",
+    [
+        "echo x > /dev/tcp/api.example.com/80",
+        "printf 'POST / HTTP/1.0\\r\\n\\r\\n' >/dev/tcp/api.example.com/443",
+        "cat req >> /dev/udp/api.example.com/53",
+        'echo x > "/dev/tcp/$H/80"',
+    ],
+)
+def test_dev_tcp_redirect(projects: dict[str, Path], command: str) -> None:
+    decision, target, _ = _bash(command, projects["staged"])
+    assert decision == "deny"
+    assert target in ("production", "unknown")

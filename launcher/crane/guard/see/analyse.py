@@ -76,6 +76,9 @@ RULE_TOO_COMPLEX = "shell.too-complex"
 RULE_COMPUTED = "shell.computed"
 RULE_INLINE_CODE = "shell.inline-code"
 RULE_REDIRECT = "shell.redirect"
+RULE_SOCKET = "socket.write"
+# bash's network redirections (`> /dev/tcp/host/port`); the path is bash's, not a file.
+_DEV_SOCKET = re.compile(r"/dev/(tcp|udp)/([^/]*)")
 RULE_CODE_HTTP = "code.http"  # a mutating HTTP request in code (inline or a script file)
 # Marker programs the readers put into the texts they hand back (tasks, awk): something unseen.
 UNSEEN_CODE = "__crane_unseen_code"
@@ -468,10 +471,29 @@ class Analyser:
                 continue  # descriptor duplication: `2>&1`
             if value is not None and value.startswith(HARMLESS_DEVICES):
                 continue
+            if self.socket_redirect(target, cmd, ctx):
+                continue
             self.add("local_write", "local", RULE_REDIRECT, "", cmd.text, f"writes {target.raw}", ctx)
             self.protect_path(self.path_text(target), False, "", cmd.text, ctx.cwd, ctx)
             self.remember_write(target, redirect.op, cmd, ctx)
         return own
+
+    def socket_redirect(self, target: Word, cmd: Command, ctx: Ctx) -> bool:
+        """`echo x > /dev/tcp/HOST/PORT`: bash opens a network connection and sends the output."""
+        value = target.value
+        if value is None:
+            if not _DEV_SOCKET.search(target.raw):
+                return False
+            self.unknowable(cmd.text, "a network connection to a host computed at run time", RULE_COMPUTED, "", ctx)
+            return True
+        match = _DEV_SOCKET.match(value)
+        if match is None:
+            return False
+        host = match.group(2) or ""
+        found, why = url_target([host], self.config)
+        kind: Kind = "local_write" if found == "local" else "external_write"
+        self.add(kind, found, RULE_SOCKET, "", cmd.text, f"bash sends to {host}: {why}", ctx)
+        return True
 
     def remember_write(self, target: Word, op: str, cmd: Command, ctx: Ctx) -> None:
         """`cat > deploy.sh <<EOF … EOF; bash deploy.sh`: the script runs what this command wrote."""
