@@ -122,3 +122,43 @@ def test_dev_tcp_redirect(projects: dict[str, Path], command: str) -> None:
     decision, target, _ = _bash(command, projects["staged"])
     assert decision == "deny"
     assert target in ("production", "unknown")
+
+
+# 5. make as it really reads its Makefiles and variables.
+@pytest.fixture()
+def make_project(tmp_path: Path) -> Path:
+    (tmp_path / "Makefile").write_text("ENV ?= staging\ndeploy:\n\twrangler deploy --env $(ENV)\nbuild:\n\techo hi\n")
+    (tmp_path / "deploy.mk").write_text("x:\n\twrangler deploy --env production\n")
+    (tmp_path / "inc.mk").write_text("include deploy.mk\nall:\n\techo hi\n")
+    (tmp_path / "shell.mk").write_text("SHELL := ./run.sh\nall:\n\techo hi\n")
+    (tmp_path / "big").mkdir()
+    (tmp_path / "big" / "Makefile").write_text("#" * (1 << 21) + "\nall:\n\twrangler deploy --env production\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "make ENV=production deploy",
+        "make deploy ENV=production",
+        "ENV=production make deploy",
+        "MAKEFLAGS='ENV=production' make deploy",
+        "make -fdeploy.mk x",
+        "make -f deploy.mk -f Makefile x",
+        "make -f inc.mk",
+        "make -f - x < deploy.mk",
+        "cat deploy.mk | make -f - x",
+        "make -f /dev/stdin x < deploy.mk",
+        "make -f <(cat deploy.mk) x",
+        "make -f shell.mk",
+        "make SHELL=./run.sh build",
+        "make -C big",
+    ],
+)
+def test_make_as_make_reads_it(make_project: Path, command: str) -> None:
+    assert _bash(command, make_project)[0] == "deny"
+
+
+@pytest.mark.parametrize("command", ["make deploy", "make build", "make -j4 deploy ENV=staging", "make -f inc.mk all"])
+def test_make_staging_and_local_stay_allowed(make_project: Path, command: str) -> None:
+    assert _bash(command, make_project)[0] == "allow"

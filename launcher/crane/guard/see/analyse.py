@@ -77,6 +77,8 @@ RULE_COMPUTED = "shell.computed"
 RULE_INLINE_CODE = "shell.inline-code"
 RULE_REDIRECT = "shell.redirect"
 RULE_SOCKET = "socket.write"
+_MAKE_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)\s*(?::{1,3}=|\?=|\+=|!=|=)")
+_MAKE_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh"})
 # bash's network redirections (`> /dev/tcp/host/port`); the path is bash's, not a file.
 _DEV_SOCKET = re.compile(r"/dev/(tcp|udp)/([^/]*)")
 RULE_CODE_HTTP = "code.http"  # a mutating HTTP request in code (inline or a script file)
@@ -1792,9 +1794,17 @@ class Analyser:
 
     def make(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         args = list(inv.argv[1:])
+        flags = inv.env.get("MAKEFLAGS", frozenset()) | inv.env.get("GNUMAKEFLAGS", frozenset())
+        for value in flags:
+            if value is None or value == COMPUTED:
+                self.unknowable(inv.text, "MAKEFLAGS computed at run time", RULE_COMPUTED, name, ctx)
+                return
+            # `MAKEFLAGS='ENV=production' make`: its words count like the command line's.
+            args = [*(Word(part, part) for part in value.split()), *args]
         directory = inv.cwd
-        makefile: str | None = None
+        makefiles: list[Word] = []
         targets: list[str] = []
+        overrides: dict[str, str] = {}
         i = 0
         while i < len(args):
             word = args[i]
@@ -1810,27 +1820,66 @@ class Analyser:
                 if value in ("-C", "--directory"):
                     directory = self.path(operand, directory)
                 else:
-                    makefile = operand.value
+                    makefiles.append(operand)
             elif value.startswith(("--directory=", "-C")) and len(value) > 2:
                 directory = self.path(Word(value.split("=", 1)[-1] if "=" in value else value[2:], value), directory)
             elif value.startswith(("--file=", "--makefile=")):
-                makefile = value.split("=", 1)[1]
-            elif not value.startswith("-") and "=" not in value:
+                makefiles.append(Word(value.split("=", 1)[1], value))
+            elif value.startswith("-f") and len(value) > 2 and not value.startswith("--"):
+                makefiles.append(Word(value[2:], value))  # `-fdeploy.mk`
+            elif (assignment := _MAKE_ASSIGNMENT.match(value)) is not None:
+                # Command-line variables override the Makefile's own assignments.
+                overrides[assignment.group(1)] = value[assignment.end():]
+            elif not value.startswith("-"):
                 targets.append(value)
             i += 1
         if directory is None:
             self.unknowable(inv.text, "make directory not known", RULE_COMPUTED, name, ctx)
             return
-        recipes = scripts.make_recipes(directory, makefile, targets)
-        for line in recipes or ():
+        # The environment overrides `?=` (and everything with `-e`): take the command's own
+        # variables as overrides (the safe side).
+        for var, values in inv.env.items():
+            if var not in overrides and len(values) == 1 and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
+                (known,) = values
+                if known is not None and known != COMPUTED:
+                    overrides[var] = known
+        text = self.makefile_text(name, makefiles, directory, inv, ctx)
+        if text is None:
+            return
+        shell = overrides.get("SHELL") or scripts.make_variable(text, "SHELL")
+        if shell is not None and program_name(shell.split()[0] if shell.split() else "") not in _MAKE_SHELLS:
+            self.unknowable(inv.text, f"make runs its recipes through SHELL = {shell}", RULE_COMPUTED, name, ctx)
+            return
+        for line in scripts.make_recipes_of(text, targets, overrides):
             self.run_text(line, self.nested_ctx(inv, ctx, "Makefile recipe", cwd=directory))
-        for name_ in (makefile,) if makefile else scripts.MAKEFILE_NAMES:
-            text = scripts.read_text(os.path.join(directory, name_)) if recipes is not None else None
-            if text is not None:
-                # `$(shell cmd)` runs while make reads the Makefile, whatever the target.
-                for command in _MAKE_SHELL.findall(text):
-                    self.run_text(command, self.nested_ctx(inv, ctx, "Makefile $(shell)", cwd=directory))
-                break
+        # `$(shell cmd)` runs while make reads the Makefile, whatever the target.
+        for command in _MAKE_SHELL.findall(text):
+            self.run_text(command, self.nested_ctx(inv, ctx, "Makefile $(shell)", cwd=directory))
+
+    def makefile_text(self, name: str, makefiles: list[Word], directory: str, inv: Invocation, ctx: Ctx
+                      ) -> str | None:
+        """The Makefiles' text, includes followed; None (after saying why, if it matters) when
+        there is nothing to run or it cannot be read."""
+        if not makefiles:
+            for default in scripts.MAKEFILE_NAMES:
+                path = os.path.join(directory, default)
+                if os.path.lexists(path):
+                    makefiles = [Word(path, path)]
+                    break
+            else:
+                return None
+        texts: list[str] = []
+        for word in makefiles:
+            if word.value in ("-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"):
+                text = inv.stdin.text if inv.stdin is not None else None
+            else:
+                text = self.read_file(word, directory)
+            if text is None:
+                self.unknowable(inv.text, f"{name} reads a Makefile that cannot be read ({word.raw})", RULE_COMPUTED,
+                                name, ctx)
+                return None
+            texts.append(scripts.with_make_includes(text, directory))
+        return "\n".join(texts)
 
     # rules ------------------------------------------------------------------------------------
 
