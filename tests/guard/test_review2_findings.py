@@ -162,3 +162,53 @@ def test_make_as_make_reads_it(make_project: Path, command: str) -> None:
 @pytest.mark.parametrize("command", ["make deploy", "make build", "make -j4 deploy ENV=staging", "make -f inc.mk all"])
 def test_make_staging_and_local_stay_allowed(make_project: Path, command: str) -> None:
     assert _bash(command, make_project)[0] == "allow"
+
+
+# 6. Variables that make a program run another one (git's editor and pager, man's pager, ssh,
+#    bash's BASH_ENV, node's --require): set in the command, they are runner definitions.
+@pytest.fixture()
+def script_project(tmp_path: Path) -> Path:
+    (tmp_path / "run").write_text("#!/bin/sh\nwrangler deploy --env production\n")
+    (tmp_path / "run").chmod(0o755)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "GIT_EDITOR='wrangler deploy --env production' git commit",
+        "GIT_PAGER=./run git log -p",
+        "GIT_SSH_COMMAND=./run git fetch",
+        "GIT_EXTERNAL_DIFF=./run git diff",
+        "GIT_SEQUENCE_EDITOR=./run git rebase -i HEAD~1",
+        "PAGER=./run man ls",
+        "MANPAGER=./run man ls",
+        "LESSOPEN='|./run %s' less x",
+        "EDITOR=./run crontab -e",
+        "VISUAL=./run git commit",
+        "SSH_ASKPASS=./run ssh-add",
+        "PROMPT_COMMAND='wrangler deploy --env production' bash -i",
+        "BASH_ENV=./run bash -c ls",
+        "export BASH_ENV=./run; npm test",
+        "NODE_OPTIONS='--require ./x.js' node -e 1",
+        "LD_PRELOAD=./x.so ls",
+    ],
+)
+def test_program_variables(script_project: Path, command: str) -> None:
+    assert _bash(command, script_project)[0] == "deny"
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["GIT_PAGER=cat git log", "EDITOR=vim git commit -m x", "PAGER=less man ls",
+     "NODE_OPTIONS=--max-old-space-size=4096 node x.js", "GIT_EDITOR=true git commit --amend"],
+)
+def test_program_variables_everyday(script_project: Path, command: str) -> None:
+    (script_project / "x.js").write_text("console.log(1)\n")
+    assert _bash(command, script_project)[0] == "allow"
+
+
+def test_prefilter_knows_the_program_variables() -> None:
+    from crane.guard.see import prefilter, runners
+
+    assert prefilter.PROGRAM_VARIABLES == runners.PROGRAM_VARIABLES

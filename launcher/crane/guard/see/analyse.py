@@ -357,6 +357,7 @@ class Analyser:
         self.git_set: dict[str, str | None] = {}  # `git config KEY VALUE` run earlier in this command
         self.builds = False  # the command compiles something: a missing program may be its product
         self.makes_venv = False  # the command creates a virtualenv: its missing bin/activate is venv's
+        self.judged_variables: set[tuple[str, str | None]] = set()  # program-running variables seen
 
     # texts and statements --------------------------------------------------------------------
 
@@ -642,6 +643,7 @@ class Analyser:
         """Handle `inv` whose program is `name`; return the wrapped command if there is one."""
         args = inv.argv[1:]
         head = inv.argv[0]
+        self.program_variables(inv, ctx)
         if head.value in self.aliases and head.value not in self.active and head.raw == head.value:
             self.expand_alias(head.value, inv, ctx)
             return None
@@ -692,6 +694,26 @@ class Analyser:
         elif name not in self.rule_programs:
             self.dashdash_tail(inv, ctx)
         return None
+
+    def program_variables(self, inv: Invocation, ctx: Ctx) -> None:
+        """`GIT_PAGER=./run git log`, `BASH_ENV=./x bash -c ls`, `NODE_OPTIONS='-r ./x' node`: a
+        variable this command set that makes a program run something else (runners.PROGRAM_VARIABLES)."""
+        for name in runners.PROGRAM_VARIABLES & inv.env.keys():
+            for value in inv.env[name]:
+                if (name, value) in self.judged_variables:
+                    continue
+                self.judged_variables.add((name, value))
+                if value is None or not value.strip():
+                    continue
+                if value == COMPUTED:
+                    self.unknowable(inv.text, f"{name} computed at run time names a program", RULE_COMPUTED, name, ctx)
+                elif name in runners.COMMAND_VARIABLES:
+                    self.run_text(runners.variable_command(name, value), self.nested_ctx(inv, ctx, f"${name}"))
+                elif name in runners.SCRIPT_VARIABLES:
+                    self.script_file(Word(value, value), inv, ctx, same_shell=False)
+                elif runners.LOADER_VARIABLES[name].search(value):
+                    self.unknowable(inv.text, f"{name} loads code into the programs it starts", RULE_COMPUTED, name,
+                                    ctx)
 
     def _handlers(self) -> dict[str, _Handler]:
         table: dict[str, _Handler] = {}

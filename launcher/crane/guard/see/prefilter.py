@@ -116,6 +116,15 @@ _RESERVED = frozenset({
     "declare", "export", "local", "readonly", "typeset", "unset",
 })
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+# Variables that make programs run something (crane.guard.see.runners.PROGRAM_VARIABLES, kept
+# equal by a test; not imported: the hook's prefilter path stays small).
+PROGRAM_VARIABLES = frozenset({
+    "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_PAGER", "GIT_SSH_COMMAND", "GIT_SSH", "GIT_ASKPASS",
+    "GIT_EXTERNAL_DIFF", "GIT_PROXY_COMMAND", "PAGER", "MANPAGER", "SYSTEMD_PAGER", "EDITOR", "VISUAL",
+    "FCEDIT", "SSH_ASKPASS", "SUDO_ASKPASS", "PROMPT_COMMAND", "BROWSER", "RSYNC_RSH", "CVS_RSH",
+    "LESSOPEN", "LESSCLOSE", "DIFFTOOL", "MERGETOOL", "BASH_ENV", "NODE_OPTIONS", "LD_PRELOAD", "LD_AUDIT",
+    "PERL5OPT", "RUBYOPT",
+})
 # Redirects that write nothing, after a word: `2>&1`, `>/dev/null`, `2> /dev/null`, `&>/dev/null`.
 _NULL_REDIRECT = re.compile(r"(?<=[^\s;&|])[ \t]+(?:[0-9]?>&[0-9]|(?:[0-9]?>|&>)[ \t]*/dev/null)(?=$|[ \t;&|])")
 _PIECES = re.compile(r"[a-z0-9]+")
@@ -180,6 +189,8 @@ def is_harmless(command: str, sensitive: Iterable[str]) -> bool:
     if any(_runs_a_path(segment) for segment in segments):
         return False  # `./deploy`, `bin/release`: a script file the classifier reads
     tokens = [token for segment in segments for token in segment]
+    if any(raw.split("=", 1)[0] in PROGRAM_VARIABLES for raw, _ in tokens if _ASSIGNMENT.match(raw)):
+        return False  # `PAGER=./run man ls`: the variable names a program the classifier judges
     if any(raw.startswith("=") for raw, _ in tokens):
         return False  # a last argument `==` or `=~` is a tree-sitter-bash parse error
     if any(_read_only_call(segment) for segment in segments):

@@ -559,3 +559,32 @@ def lint_staged_commands(directory: str) -> list[str] | None:
         if os.path.isfile(os.path.join(directory, name)):
             return [f"__crane_unseen_code {name}"]
     return None
+
+
+# Environment variables whose value some program runs as a shell command (git's editor, pager and
+# ssh, man's pager, less's input filter, ssh's askpass, bash's PROMPT_COMMAND, ...): setting one
+# in a command is a runner definition, judged like the command it names.
+COMMAND_VARIABLES = frozenset({
+    "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_PAGER", "GIT_SSH_COMMAND", "GIT_SSH", "GIT_ASKPASS",
+    "GIT_EXTERNAL_DIFF", "GIT_PROXY_COMMAND", "PAGER", "MANPAGER", "SYSTEMD_PAGER", "EDITOR", "VISUAL",
+    "FCEDIT", "SSH_ASKPASS", "SUDO_ASKPASS", "PROMPT_COMMAND", "BROWSER", "RSYNC_RSH", "CVS_RSH",
+    "LESSOPEN", "LESSCLOSE", "DIFFTOOL", "MERGETOOL",
+})
+# A file of shell code that every non-interactive bash reads at start.
+SCRIPT_VARIABLES = frozenset({"BASH_ENV"})
+# Variables that load code into the programs that read them: unseeable when they do.
+LOADER_VARIABLES = {
+    "NODE_OPTIONS": re.compile(r"(?:^|\s)(?:-r|--require|--import|--loader|--experimental-loader)\b"),
+    "LD_PRELOAD": re.compile(r"\S"),
+    "LD_AUDIT": re.compile(r"\S"),
+    "PERL5OPT": re.compile(r"-[mMdI]"),
+    "RUBYOPT": re.compile(r"-r"),
+}
+PROGRAM_VARIABLES = COMMAND_VARIABLES | SCRIPT_VARIABLES | frozenset(LOADER_VARIABLES)
+
+
+def variable_command(name: str, value: str) -> str:
+    """The shell command a COMMAND_VARIABLES value runs (`LESSOPEN='|filter %s'`: `filter x`)."""
+    if name in ("LESSOPEN", "LESSCLOSE"):
+        value = value.lstrip("|-").replace("%s", "x")
+    return value
