@@ -212,3 +212,32 @@ def test_prefilter_knows_the_program_variables() -> None:
     from crane.guard.see import prefilter, runners
 
     assert prefilter.PROGRAM_VARIABLES == runners.PROGRAM_VARIABLES
+
+
+# 7. Options whose value the program runs.
+@pytest.mark.parametrize(
+    "command",
+    [
+        "ssh -o ProxyCommand=./run host",
+        "ssh -oProxyCommand=./run host",
+        "ssh -o 'LocalCommand ./run' -o PermitLocalCommand=yes host",
+        "rsync -e ./run a b:",
+        "rsync --rsh=./run a b:",
+        "tar -cf x.tar --use-compress-program=./run .",
+        "tar -cf x.tar -I ./run .",
+        "tar --to-command=./run -xf x.tar",
+        "tar -cf x.tar --checkpoint=1 --checkpoint-action=exec=./run .",
+        "zip x.zip -T -TT ./run x",
+        "bash --rcfile ./run -i",
+        "bash --init-file ./run",
+        "scp -S ./run a host:b",
+    ],
+)
+def test_option_commands(script_project: Path, command: str) -> None:
+    assert _bash(command, script_project)[0] == "deny"
+
+
+@pytest.mark.parametrize("command", ["tar -czf out.tgz src", "zip -r x.zip src", "ssh -o BatchMode=yes host ls",
+                                     "rsync -av src/ dst/", "bash --norc -c ls"])
+def test_option_commands_everyday(script_project: Path, command: str) -> None:
+    assert _bash(command, script_project)[0] == "allow"

@@ -644,6 +644,7 @@ class Analyser:
         args = inv.argv[1:]
         head = inv.argv[0]
         self.program_variables(inv, ctx)
+        self.option_commands(program_name(head.value or ""), inv, ctx)
         if head.value in self.aliases and head.value not in self.active and head.raw == head.value:
             self.expand_alias(head.value, inv, ctx)
             return None
@@ -714,6 +715,19 @@ class Analyser:
                 elif runners.LOADER_VARIABLES[name].search(value):
                     self.unknowable(inv.text, f"{name} loads code into the programs it starts", RULE_COMPUTED, name,
                                     ctx)
+
+    def option_commands(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`ssh -o ProxyCommand=./x`, `rsync -e ./x`, `tar --to-command=./x`, `bash --rcfile ./x`:
+        options whose value the program runs (runners.option_commands)."""
+        if name not in runners.COMMAND_OPTIONS and name not in runners.SSH_PROGRAMS:
+            return
+        for kind, word in runners.option_commands(name, inv.argv[1:]):
+            if word.value is None or kind == "unseen":
+                self.unknowable(inv.text, f"{name} runs a command computed at run time", RULE_COMPUTED, name, ctx)
+            elif kind == "script":
+                self.script_file(word, inv, ctx, same_shell=False)
+            else:
+                self.run_text(word.value, self.nested_ctx(inv, ctx, f"{name} option"))
 
     def _handlers(self) -> dict[str, _Handler]:
         table: dict[str, _Handler] = {}

@@ -99,6 +99,8 @@ RUNNER_NAMES = frozenset({
     "nvi", "elvis", "tmux", "screen", "at", "batch", "crontab", "expect", "just", "task", "go-task", "cargo",
     "concurrently", "npm-run-all", "run-s", "run-p", "nodemon", "bwrap", "hyperfine", "watchexec", "lint-staged",
     "pre-commit", "prek", "nix-shell",
+    # options that run a command (runners.COMMAND_OPTIONS, ssh's -o ProxyCommand)
+    "tar", "gtar", "zip", "scp", "sftp", "ssh", "autossh", "mosh", "rsync",
 })
 
 # Text that needs the full classifier wherever it appears: OS keyring files (`keyrings/`,

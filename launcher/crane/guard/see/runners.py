@@ -588,3 +588,71 @@ def variable_command(name: str, value: str) -> str:
     if name in ("LESSOPEN", "LESSCLOSE"):
         value = value.lstrip("|-").replace("%s", "x")
     return value
+
+
+# Options whose value a program runs: as a shell command ("command") or as a file of shell code
+# ("script"). `--opt=value`, `--opt value`, `-o value` and `-ovalue` are read.
+COMMAND_OPTIONS: dict[str, dict[str, str]] = {
+    "rsync": {"-e": "command", "--rsh": "command", "--rsync-path": "command"},
+    "tar": {"-I": "command", "--use-compress-program": "command", "--to-command": "command",
+            "--info-script": "command", "-F": "command", "--new-volume-script": "command",
+            "--rsh-command": "command"},
+    "gtar": {"-I": "command", "--use-compress-program": "command", "--to-command": "command",
+             "--info-script": "command", "-F": "command", "--new-volume-script": "command"},
+    "zip": {"-TT": "command", "--unzip-command": "command"},
+    "bash": {"--rcfile": "script", "--init-file": "script"},
+    "scp": {"-S": "command"},
+    "sftp": {"-S": "command"},
+}
+# ssh's `-o Key=Value` options that run a local command.
+SSH_COMMAND_KEYS = frozenset({"proxycommand", "localcommand", "knownhostscommand"})
+SSH_PROGRAMS = frozenset({"ssh", "scp", "sftp", "autossh", "mosh"})
+
+
+def option_commands(program: str, args: Sequence[Word]) -> list[tuple[str, Word]]:
+    """(kind, value) of every option of `program` whose value it runs (COMMAND_OPTIONS, ssh's
+    `-o ProxyCommand=…`, tar's `--checkpoint-action=exec=…`). A computed value is Word(None, …)."""
+    found: list[tuple[str, Word]] = []
+    table = COMMAND_OPTIONS.get(program, {})
+    i = 0
+    while i < len(args):
+        word = args[i]
+        value = word.value
+        following = args[i + 1] if i + 1 < len(args) else None
+        i += 1
+        if value is None:
+            continue
+        if program in SSH_PROGRAMS and value.startswith("-o"):
+            setting = value[2:] if len(value) > 2 else following.value if following is not None else None
+            if len(value) == 2:
+                i += 1
+            if setting is None:
+                if len(value) == 2 and following is not None:
+                    found.append(("unseen", following))
+                continue
+            key, _, rest = setting.replace("=", " ", 1).partition(" ")
+            if key.strip().lower() in SSH_COMMAND_KEYS:
+                found.append(("command", Word(rest.strip(), rest.strip())))
+            continue
+        if program in ("tar", "gtar") and value.startswith("--checkpoint-action="):
+            action = value.split("=", 1)[1]
+            if action.startswith("exec="):
+                found.append(("command", Word(action[5:], action[5:])))
+            continue
+        name, eq, attached = value.partition("=")
+        if name in table and name.startswith("--"):
+            if eq:
+                found.append((table[name], Word(attached, attached)))
+            elif following is not None:
+                found.append((table[name], following))
+                i += 1
+            continue
+        for option, kind in table.items():
+            if not option.startswith("--") and value.startswith(option):
+                if value == option and following is not None:
+                    found.append((kind, following))
+                    i += 1
+                elif value != option:
+                    found.append((kind, Word(value[len(option):], value[len(option):])))
+                break
+    return found
