@@ -241,3 +241,25 @@ def test_option_commands(script_project: Path, command: str) -> None:
                                      "rsync -av src/ dst/", "bash --norc -c ls"])
 def test_option_commands_everyday(script_project: Path, command: str) -> None:
     assert _bash(command, script_project)[0] == "allow"
+
+
+# 8. A PATH set in the command makes a program name resolve to a planted file.
+@pytest.mark.parametrize(
+    "command",
+    [
+        "PATH=.:$PATH run",
+        "cp run bin/ls; PATH=./bin:$PATH ls",
+        "export PATH=\"$PWD/bin:$PATH\"; cp run bin/make; make",
+        "PATH=./bin:$PATH; cp run bin/cat; cat x",
+        "mkdir -p bin; cp run bin/wrangler; PATH=./bin:$PATH wrangler --version",
+    ],
+)
+def test_path_shadowing(script_project: Path, command: str) -> None:
+    (script_project / "bin").mkdir(exist_ok=True)
+    assert _bash(command, script_project)[0] == "deny"
+
+
+@pytest.mark.parametrize("command", ["export PATH=\"$PWD/node_modules/.bin:$PATH\"; ls",
+                                     "PATH=/usr/bin:/bin ls", "export PATH=$HOME/.local/bin:$PATH; cat x"])
+def test_path_everyday(script_project: Path, command: str) -> None:
+    assert _bash(command, script_project)[0] == "allow"

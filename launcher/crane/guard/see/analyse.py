@@ -77,6 +77,7 @@ RULE_COMPUTED = "shell.computed"
 RULE_INLINE_CODE = "shell.inline-code"
 RULE_REDIRECT = "shell.redirect"
 RULE_SOCKET = "socket.write"
+PATH_AS_WRITTEN = "\0PATH"  # pseudo variable: a PATH this command set, as written
 _MAKE_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)\s*(?::{1,3}=|\?=|\+=|!=|=)")
 _MAKE_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh"})
 # bash's network redirections (`> /dev/tcp/host/port`); the path is bash's, not a file.
@@ -426,6 +427,11 @@ class Analyser:
     @staticmethod
     def assign(env: dict[str, frozenset[str | None]], name: str, word: Word) -> None:
         env[name] = frozenset({word.value if word.value is not None else COMPUTED})
+        if name == "PATH":
+            # Kept as written: `PATH=./bin:$PATH` is computed, but its fixed entries still show
+            # where a program name may now resolve (see `shadowing_file`).
+            raw = word.raw[5:] if word.raw.startswith("PATH=") else word.raw
+            env[PATH_AS_WRITTEN] = frozenset({word.value if word.value is not None else raw})
         if NAMEREF in env and name != ENV_VAR:
             env[ENV_VAR] = frozenset({COMPUTED})  # `declare -n r=CLOUDFLARE_ENV; r=production`
 
@@ -648,6 +654,13 @@ class Analyser:
         if head.value in self.aliases and head.value not in self.active and head.raw == head.value:
             self.expand_alias(head.value, inv, ctx)
             return None
+        if PATH_AS_WRITTEN in inv.env and head.value and "/" not in head.value:
+            shadow = self.shadowing_file(head.value, inv)
+            if shadow is not None:
+                # `PATH=./bin:$PATH ls` with a planted bin/ls: the file runs, not the program.
+                self.script_file(Word(shadow, shadow), inv, ctx, same_shell=False)
+                if program_name(head.value) not in self.known:
+                    return None  # (one named like a known program is also judged as that program)
         if head.value in self.functions and head.value not in self.active:
             # The function body runs with this call's variables (`CLOUDFLARE_ENV=production f`);
             # a program of the same name is judged too (`command` may bypass the function).
@@ -715,6 +728,27 @@ class Analyser:
                 elif runners.LOADER_VARIABLES[name].search(value):
                     self.unknowable(inv.text, f"{name} loads code into the programs it starts", RULE_COMPUTED, name,
                                     ctx)
+
+    def shadowing_file(self, name: str, inv: Invocation) -> str | None:
+        """The file `name` resolves to through a PATH this command set, when one of its fixed
+        directories holds it (or this command wrote it there); None otherwise. Directories that
+        stay computed (`$(npm bin)`) are not searched: see docs/guard.md, remaining limits."""
+        for written in inv.env.get(PATH_AS_WRITTEN, frozenset()):
+            for entry in (written or "").strip("'\"").split(":"):
+                entry = entry.strip("'\"")
+                if entry in ("$PATH", "${PATH}"):
+                    break  # the inherited PATH: what it finds is judged by name as usual
+                if "$" in entry or "`" in entry:
+                    entry = self.known_path(entry, inv.cwd, inv.env) or self.expand_known(entry, inv.env) or ""
+                    if not entry:
+                        continue
+                directory = self.path(Word(entry or ".", entry or "."), inv.cwd)
+                if directory is None:
+                    continue
+                candidate = os.path.normpath(os.path.join(directory, name))
+                if candidate in self.written or os.path.isfile(candidate):
+                    return candidate
+        return None
 
     def option_commands(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         """`ssh -o ProxyCommand=./x`, `rsync -e ./x`, `tar --to-command=./x`, `bash --rcfile ./x`:
