@@ -263,3 +263,29 @@ def test_path_shadowing(script_project: Path, command: str) -> None:
                                      "PATH=/usr/bin:/bin ls", "export PATH=$HOME/.local/bin:$PATH; cat x"])
 def test_path_everyday(script_project: Path, command: str) -> None:
     assert _bash(command, script_project)[0] == "allow"
+
+
+# 9. Protected paths through a variable the command set, or a pattern that matches them.
+@pytest.mark.parametrize(
+    "command",
+    [
+        "d=.claude; echo '{}' > $d/settings.local.json",
+        'd=.claude; echo x > "$d/settings.local.json"',
+        "f=.git/hooks/pre-commit; cp run $f",
+        "D=.git; echo x >> $D/config",
+        "echo x > .clau*/settings.json",
+        "echo x > .claude/settings.jso?",
+        "cp run .c*/settings.json",
+    ],
+)
+def test_protected_path_through_variable_or_glob(script_project: Path, command: str) -> None:
+    (script_project / ".claude").mkdir()
+    (script_project / ".claude" / "settings.json").write_text("{}")
+    (script_project / ".git" / "hooks").mkdir(parents=True)
+    decision, _, rule = _bash(command, script_project)
+    assert (decision, rule) == ("deny", "guard.protected-path")
+
+
+def test_glob_redirect_elsewhere_stays_local(script_project: Path) -> None:
+    (script_project / "a.txt").write_text("")
+    assert _bash("echo x > *.txt", script_project)[0] == "allow"

@@ -483,7 +483,7 @@ class Analyser:
             if self.socket_redirect(target, cmd, ctx):
                 continue
             self.add("local_write", "local", RULE_REDIRECT, "", cmd.text, f"writes {target.raw}", ctx)
-            self.protect_path(self.path_text(target), False, "", cmd.text, ctx.cwd, ctx)
+            self.protect_path(self.path_text(target, ctx.env), False, "", cmd.text, ctx.cwd, ctx)
             self.remember_write(target, redirect.op, cmd, ctx)
         return own
 
@@ -2167,6 +2167,15 @@ class Analyser:
         if path is None:
             return
         why = protected.protected_write(path, cwd, self.config, removes=removes)
+        if why is None and any(c in path for c in "*?["):
+            # `echo x > .clau*/settings.json`: the shell expands a pattern that matches files.
+            import glob
+
+            pattern = path if os.path.isabs(path) or cwd is None else os.path.join(cwd, path)
+            for match in glob.glob(pattern, include_hidden=True)[:64]:
+                why = protected.protected_write(match, cwd, self.config, removes=removes)
+                if why is not None:
+                    break
         if why is not None:
             self.add("external_write", "production", protected.RULE_PROTECTED, program, text, why, ctx)
 
@@ -2174,7 +2183,7 @@ class Analyser:
         """A file-writing program, or git, aimed at a protected path."""
         if name not in protected.PATH_WRITERS:
             return
-        words = [self.path_text(w) for w in inv.argv[1:]]
+        words = [self.path_text(w, inv.env) for w in inv.argv[1:]]
         if name == "git":
             why = protected.git_protected(_git_positionals(words))
             if why is not None:
@@ -2209,11 +2218,16 @@ class Analyser:
         for path, removes in protected.written_operands(name, positionals, options):
             self.protect_path(path, removes, name, inv.text, inv.cwd, ctx)
 
-    def path_text(self, word: Word) -> str | None:
-        """A word's value; when computed, its text with inherited variables filled in
+    def path_text(self, word: Word, env: Mapping[str, frozenset[str | None]] | None = None) -> str | None:
+        """A word's value; when computed, its text with this command's variables
+        (`d=.claude; echo x > $d/settings.json`) or inherited ones filled in
         (`$HOME/.claude/settings.json`), or as written, which still shows protected names."""
         if word.value is not None:
             return word.value
+        if env:
+            known = self.expand_known(word.raw, env)
+            if known is not None:
+                return known
         raw = word.raw
         if len(raw) > 1 and raw[0] == raw[-1] and raw[0] in "'\"":
             raw = raw[1:-1]
