@@ -289,3 +289,49 @@ def test_protected_path_through_variable_or_glob(script_project: Path, command: 
 def test_glob_redirect_elsewhere_stays_local(script_project: Path) -> None:
     (script_project / "a.txt").write_text("")
     assert _bash("echo x > *.txt", script_project)[0] == "allow"
+
+
+# 10. Code that starts programs or sends writes in forms the call patterns missed.
+@pytest.mark.parametrize(
+    "command",
+    [
+        "perl -e 'system \"wrangler deploy --env production\"'",
+        "perl -e 'exec \"wrangler\", \"deploy\", \"--env\", \"production\"'",
+        "perl -e 'open(my $f, \"|-\", \"wrangler deploy --env production\")'",
+        "perl -e 'open(F, \"| wrangler deploy --env production\")'",
+        "ruby -e 'system \"wrangler deploy --env production\"'",
+        "php -r 'proc_open(\"wrangler deploy --env production\", [], $p);'",
+        "php -r 'popen(\"wrangler deploy --env production\", \"r\");'",
+        "python3 -c 'import os; getattr(os, \"system\")(\"wrangler deploy --env production\")'",
+        "python3 -c 'import urllib.request as u; u.urlopen(\"https://api.example.com/x\", b\"x\")'",
+        "python3 -c 'import requests; requests.request(\"post\", \"https://api.example.com/x\")'",
+        "node -e 'require(\"https\").request(\"https://api.example.com/x\",{method:\"POST\"}).end()'",
+        "perl -MLWP::UserAgent -e 'LWP::UserAgent->new->post(\"https://api.example.com/x\")'",
+        "php -r 'file_get_contents(\"https://api.example.com/x\", false, "
+        "stream_context_create([\"http\"=>[\"method\"=>\"POST\"]]));'",
+        "tclsh <<< 'exec wrangler deploy --env production'",
+        "julia -e 'run(`wrangler deploy --env production`)'",
+        "elixir -e 'System.cmd(\"wrangler\", [\"deploy\",\"--env\",\"production\"])'",
+        "yarn node -e 'require(\"child_process\").execSync(\"wrangler deploy --env production\")'",
+        "node -r ./run.js -e 1",
+        "node --import=./run.js -e 1",
+        "python3 -m deploy_mod",
+    ],
+)
+def test_code_forms(script_project: Path, command: str) -> None:
+    (script_project / "run.js").write_text('require("child_process").execSync("wrangler deploy --env production")\n')
+    (script_project / "deploy_mod.py").write_text('import os\nos.system("wrangler deploy --env production")\n')
+    decision, target, _ = _bash(command, script_project)
+    assert (decision, target) == ("deny", "production")
+
+
+@pytest.mark.parametrize("command", [
+    "python3 -c 'print(\"wrangler deploy --env production\")'",
+    "python3 -c 'import requests; print(requests.get(\"https://x.com\").text)'",
+    "ruby -e 'puts \"git status\"'",
+    "python3 -m pytest -q",
+    "sqlite3 db.sqlite 'select 1'",
+    "irb --version",
+])
+def test_code_forms_everyday(script_project: Path, command: str) -> None:
+    assert _bash(command, script_project)[0] == "allow"

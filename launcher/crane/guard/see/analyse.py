@@ -77,6 +77,7 @@ RULE_COMPUTED = "shell.computed"
 RULE_INLINE_CODE = "shell.inline-code"
 RULE_REDIRECT = "shell.redirect"
 RULE_SOCKET = "socket.write"
+_NODE_PRELOADS = frozenset({"-r", "--require", "--import", "--loader", "--experimental-loader"})
 PATH_AS_WRITTEN = "\0PATH"  # pseudo variable: a PATH this command set, as written
 _MAKE_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)\s*(?::{1,3}=|\?=|\+=|!=|=)")
 _MAKE_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh"})
@@ -686,6 +687,8 @@ class Analyser:
         self.crane_reached(name, inv, ctx)
         if name in runners.INTERPRETERS:
             self.interpreter(name, inv, ctx)
+        elif name in runners.OTHER_INTERPRETERS:
+            self.other_interpreter(name, inv, ctx)
         path = inv.argv[0].value or ""
         if "/" in path and path.endswith(SCRIPT_SUFFIXES):
             self.script_file(inv.argv[0], inv, ctx, same_shell=False)
@@ -1092,6 +1095,7 @@ class Analyser:
         if spec.lang == "python" and _PRE_COMMIT_MODULE.search(" ".join(w.raw for w in inv.argv[1:3])):
             self.pre_commit("pre-commit", inv.replace(argv=(Word("pre-commit", "pre-commit"), Word("run", "run"))),
                             ctx)
+        self.preloaded_code(name, spec.lang, inv, ctx)
         for word in call.codes:
             if word.value is None:
                 self.unknowable(inv.text, f"inline {name} code assembled at run time", RULE_INLINE_CODE, name, ctx)
@@ -1110,6 +1114,41 @@ class Analyser:
             else:
                 self.guarded_code(name, inv.stdin.text, ctx)
                 self.scan_code(inv.stdin.text, spec.lang, inv, ctx, f"{name} code from {inv.stdin.source}")
+
+    def other_interpreter(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`julia -e 'run(`…`)'`, `tclsh <<< 'exec …'`: code in a language crane does not read."""
+        args = inv.argv[1:]
+        if all(w.value in runners.INFO_ONLY for w in args) and (args or inv.stdin is None):
+            return
+        texts = [w.value if w.value is not None else w.raw for w in args]
+        if inv.stdin is not None and inv.stdin.text is not None:
+            texts.append(inv.stdin.text)
+        self.scan_code("\n".join(texts), "other", inv, ctx, f"{name} code")
+        self.unknowable(inv.text, f"{name} runs code crane cannot read", RULE_INLINE_CODE, name, ctx)
+
+    def preloaded_code(self, name: str, lang: str, inv: Invocation, ctx: Ctx) -> None:
+        """Files the interpreter runs besides its script: node's `-r`/`--require`/`--import`/
+        `--loader` of a local file, and `python -m MODULE` when MODULE is a file of the project."""
+        args = inv.argv[1:]
+        for i, word in enumerate(args):
+            value = word.value or ""
+            if lang == "js" and value.split("=", 1)[0] in _NODE_PRELOADS:
+                target = (Word(value.split("=", 1)[1], value) if "=" in value
+                          else args[i + 1] if i + 1 < len(args) else None)
+                if target is not None and (target.value is None or target.value.startswith((".", "/"))):
+                    self.run_file(target, inv, ctx, "js")
+            elif lang == "python" and (value == "-m" or value.startswith("-m") and len(value) > 2):
+                module = value[2:] if len(value) > 2 else args[i + 1].value if i + 1 < len(args) else None
+                if module is None or inv.cwd is None:
+                    return
+                base = os.path.join(inv.cwd, *module.split("."))
+                for candidate in (base + ".py", os.path.join(base, "__main__.py")):
+                    if os.path.isfile(candidate):
+                        self.run_file(Word(candidate, candidate), inv, ctx, "python")
+                        break
+                return
+            elif not value.startswith("-"):
+                return
 
     def script_inline_code(self, args: Sequence[Word], lang: str, inv: Invocation, ctx: Ctx) -> None:
         """`python manage.py shell -c CODE`, `rails runner CODE`: code passed to the script to run."""
@@ -1201,6 +1240,13 @@ class Analyser:
             if _CODE_CHDIR.search(text):
                 nested.cwd = None  # `os.chdir(…)`, `cwd=…`: the program runs somewhere else
             self.run_text(spawn.command, nested)
+        judged = {spawn.command for spawn in found.spawns}
+        for command in code.literal_commands(text, self.literal_programs()):
+            # `system "wrangler deploy"`, `exec "wrangler", "deploy"`, `run(`wrangler deploy`)`:
+            # a command written out in the code counts, whatever starts it.
+            if command not in judged:
+                judged.add(command)
+                self.run_text(command, self.nested_ctx(inv, ctx, f"{origin} (a command in a string)"))
         for request in found.requests:
             if not request.urls:
                 self.unknowable_code(text, inv, f"{origin} sends a mutating HTTP request to a URL built at run time",
@@ -1210,6 +1256,11 @@ class Analyser:
             kind: Kind = "local_write" if target == "local" else "external_write"
             self.add(kind, target, RULE_CODE_HTTP, "", inv.text, f"{origin} sends a mutating HTTP request ({why})",
                      ctx)
+
+    def literal_programs(self) -> frozenset[str]:
+        """Programs whose name at the start of a string in code makes it a command to judge."""
+        return self.rule_programs | SHELLS | frozenset(WRAPPERS) | frozenset({"env", "npx", "npm", "pnpm", "yarn",
+                                                                              "bunx", "make"})
 
     def unknowable_code(self, text: str, inv: Invocation, reason: str, ctx: Ctx) -> None:
         """Like `unknowable`, quoting the command but scanning the whole code for production."""
@@ -1784,6 +1835,10 @@ class Analyser:
                 self.unknowable(inv.text, "inline bun code assembled at run time", RULE_INLINE_CODE, name, ctx)
             else:
                 self.scan_code(code_word.value, "js", inv, ctx, "inline bun code")
+            return
+        if name in ("yarn", "pnpm", "bun") and args and args[0].value == "node":
+            # `yarn node -e CODE`: node with the package manager's environment.
+            self.invoke(inv.replace(argv=tuple(args), depth=inv.depth + 1), ctx)
             return
         for call in scripts.parse_package_manager(name, args):
             cwd = inv.cwd if call.chdir is None else self.path(call.chdir, inv.cwd)

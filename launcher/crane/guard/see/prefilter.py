@@ -101,6 +101,12 @@ RUNNER_NAMES = frozenset({
     "pre-commit", "prek", "nix-shell",
     # options that run a command (runners.COMMAND_OPTIONS, ssh's -o ProxyCommand)
     "tar", "gtar", "zip", "scp", "sftp", "ssh", "autossh", "mosh", "rsync",
+    # interpreters crane has no reader for (runners.OTHER_INTERPRETERS)
+    "tclsh", "wish", "julia", "guile", "racket", "sbcl", "clisp", "ecl", "elixir", "iex", "erl", "escript",
+    "groovy", "jshell", "kotlin", "kotlinc", "scala", "swift", "ocaml", "runghc", "runhaskell", "ghci",
+    "octave", "gnuplot", "pry", "irb", "crystal", "nim", "dart", "qjs", "jjs",
+    "rhino", "tcc", "csi", "chicken", "gst", "io", "pike", "raku", "rakudo", "perl6", "hy", "fish", "xonsh",
+    "nu", "elvish", "tcsh", "csh", "ion", "oil", "osh", "ysh", "rc", "es",
 })
 
 # Text that needs the full classifier wherever it appears: OS keyring files (`keyrings/`,

@@ -656,3 +656,15 @@ def option_commands(program: str, args: Sequence[Word]) -> list[tuple[str, Word]
                     found.append((kind, Word(value[len(option):], value[len(option):])))
                 break
     return found
+
+
+# Interpreters crane has no reader for: code they get (an argument, a file, stdin) is unseeable,
+# unless they are only asked for their version or help.
+OTHER_INTERPRETERS = frozenset({
+    "tclsh", "wish", "julia", "guile", "racket", "sbcl", "clisp", "ecl", "elixir", "iex", "erl", "escript",
+    "groovy", "jshell", "kotlin", "kotlinc", "scala", "swift", "ocaml", "runghc", "runhaskell", "ghci",
+    "octave", "gnuplot", "pry", "irb", "crystal", "nim", "dart", "qjs", "jjs",
+    "rhino", "tcc", "csi", "chicken", "gst", "io", "pike", "raku", "rakudo", "perl6", "hy", "fish", "xonsh",
+    "nu", "elvish", "tcsh", "csh", "ion", "oil", "osh", "ysh", "rc", "es",
+})
+INFO_ONLY = frozenset({"--version", "-v", "-V", "--help", "-h", "-version", "-help"})
