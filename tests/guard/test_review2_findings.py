@@ -335,3 +335,25 @@ def test_code_forms(script_project: Path, command: str) -> None:
 ])
 def test_code_forms_everyday(script_project: Path, command: str) -> None:
     assert _bash(command, script_project)[0] == "allow"
+
+
+# 11. curl: a header in a flag cluster (`-HHost:…`), a config file read from stdin or unreadable.
+@pytest.mark.parametrize(
+    "command",
+    [
+        "curl -X POST https://1.2.3.4/x -HHost:api.example.com",
+        "curl -X POST https://1.2.3.4/x -sHHost:api.example.com",
+        "curl -K - < cfg",
+        "echo 'url=https://api.example.com' | curl -K - -X POST",
+        "curl -K missing.cfg -X POST",
+        'curl -K "$C" -X POST',
+    ],
+)
+def test_curl_cluster_and_config(tmp_path: Path, command: str) -> None:
+    (tmp_path / "cfg").write_text('url = "https://api.example.com/x"\nrequest = "POST"\n')
+    assert _bash(command, tmp_path)[0] == "deny"
+
+
+def test_cluster_does_not_invent_flags(tmp_path: Path) -> None:
+    # `-chdir=x` must not be read as `-c -h -d -i -r` (a `-h` would make a write look like help).
+    assert _verdict("Bash", {"command": "terraform -chdir=x apply"}, tmp_path)[2] == "terraform.apply"

@@ -436,11 +436,16 @@ def _short_options(value: str, nxt: Arg | None, value_options: Sequence[str], ou
     # Single-dash long options (`-chdir=dir`, `-auto-approve`, find's `-delete`) keep their name.
     out.append(Option(whole, Arg(inline, inline) if eq else None))
     letters = value[1:]
-    if not letters.replace("-", "").isalnum():
-        return 0
+    # A cluster of one-letter flags, possibly ending in a value option that takes the rest of the
+    # word whatever it holds (curl's `-HHost:api.example.com`, `-sHHost:x`). Anything else that is
+    # not a letter or digit makes the word no cluster at all (`-chdir=dir`: no `-h` read from it).
+    flags: list[Option] = []
     for index, letter in enumerate(letters):
         name = "-" + letter
+        if not (letter.isalnum() or letter == "-"):
+            return 0
         if _takes_value(name, value_options):
+            out.extend(flags)
             rest = letters[index + 1 :].removeprefix("=")
             if rest:
                 out.append(Option(name, Arg(rest, rest)))
@@ -448,7 +453,8 @@ def _short_options(value: str, nxt: Arg | None, value_options: Sequence[str], ou
             out.append(Option(name, nxt))
             return 1 if nxt is not None else 0
         if len(letters) > 1:
-            out.append(Option(name, None))
+            flags.append(Option(name, None))
+    out.extend(flags)
     return 0
 
 

@@ -2148,15 +2148,24 @@ class Analyser:
             judged = [url_target(resolved, self.config)]
         # Exact option names (no fnmatch patterns to compile on the hook's path).
         texts = [o.value.value or o.value.raw for o in args.options if o.name in _CONNECTION_OPTIONS and o.value]
+        unread = False
         for option in args.options:
             if option.name in ("-K", "--config") and option.value is not None:
                 config_file = option.value
-                text = self.read_file(Word(config_file.value, config_file.raw), inv.cwd) if config_file.value else None
+                if config_file.value == "-":
+                    text = inv.stdin.text if inv.stdin is not None else None
+                else:
+                    text = self.read_file(Word(config_file.value, config_file.raw), inv.cwd) \
+                        if config_file.value else None
+                unread = unread or text is None
                 texts.append(text if text is not None else "")
         mention = mentions_production(texts, self.config) if texts else None
         if mention:
             judged.append(("production", f"{mention} (connection options or curl config)"))
         best = max(judged, key=lambda t: TARGET_RANK[t[0]])
+        if unread and best[0] != "production":
+            # Its URLs and options are in a file crane cannot read: where it writes is unseen.
+            return "unknown", "curl config file computed at run time or unreadable"
         if best[0] == "unknown" and (session := self.session_target(verdict, inv)) is not None:
             return session
         return best
