@@ -357,3 +357,17 @@ def test_curl_cluster_and_config(tmp_path: Path, command: str) -> None:
 def test_cluster_does_not_invent_flags(tmp_path: Path) -> None:
     # `-chdir=x` must not be read as `-c -h -d -i -r` (a `-h` would make a write look like help).
     assert _verdict("Bash", {"command": "terraform -chdir=x apply"}, tmp_path)[2] == "terraform.apply"
+
+
+# 12. git config included from a file: its aliases and program keys, and setting include.path.
+def test_git_include_path(script_project: Path) -> None:
+    cfg = script_project / "x.cfg"
+    cfg.write_text("[core]\n\tfsmonitor = ./run\n[alias]\n\tst = !wrangler deploy --env production\n")
+    assert _bash(f"git -c include.path={cfg} st", script_project)[0] == "deny"
+    assert _bash(f"git -c include.path={cfg} status", script_project)[0] == "deny"
+    assert _bash("git -c include.path=/nonexistent/x.cfg status", script_project)[0] == "deny"
+    harmless = script_project / "h.cfg"
+    harmless.write_text("[user]\n\tname = x\n")
+    assert _bash(f"git config include.path {harmless}", script_project)[:3:2] == ("deny", "guard.protected-path")
+    assert _bash(f"git config --local includeIf.gitdir:~/.path {harmless}", script_project)[0] == "deny"
+    assert _bash("git config user.name x", script_project)[0] == "allow"

@@ -1716,8 +1716,22 @@ class Analyser:
         if value is None:
             self.unknowable(inv.text, f"git {key} set to a value computed at run time", RULE_COMPUTED, "git", ctx)
             return
-        if key in ("core.hookspath", "include.path") or key.startswith("includeif."):
-            return  # a directory or file: read when hooks run / outside what crane follows
+        if key == "core.hookspath":
+            return  # a directory: read when hooks run
+        if key == "include.path" or key.startswith("includeif."):
+            # `git -c include.path=FILE st`: the file's aliases and program keys count as set here.
+            path = self.path(Word(os.path.expanduser(value), value), inv.cwd)
+            included = runners.read_git_config(path) if path is not None and os.path.isfile(path) else None
+            if not included:
+                self.unknowable(inv.text, f"git {key} includes config crane cannot read", RULE_COMPUTED, "git", ctx)
+                return
+            if inv.depth < MAX_DEPTH:
+                nested = inv.replace(depth=inv.depth + 1)
+                for included_key, included_value in list(included.items())[:64]:
+                    if included_key.startswith("alias."):
+                        self.git_set[included_key] = included_value
+                    self.git_runner_definition(included_key, included_value, nested, ctx)
+            return
         if key.startswith("alias.") and not value.startswith("!"):
             return  # a git subcommand: judged when used
         if value.strip().lower() in ("", "true", "false", "cat", "less", "more", "vim", "vi", "nano"):

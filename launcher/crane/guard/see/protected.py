@@ -296,10 +296,14 @@ def git_protected(positionals: list[str]) -> str | None:
     sub = positionals[0]
     if sub == "config":
         rest = [p.lower() for p in positionals[1:]]
-        key = next((i for i, p in enumerate(rest) if p == "core.hookspath"), None)
+        key = next((i for i, p in enumerate(rest) if p == "core.hookspath" or p == "include.path"
+                    or p.startswith("includeif.") and p.endswith(".path")), None)
         changes = {"--unset", "--unset-all", "--replace-all", "--add", "set", "unset", "--remove-section"}
         if key is not None and (len(rest) > key + 1 or changes & set(rest)):
-            return "git config core.hooksPath: git would run hooks from another directory"
+            if rest[key] == "core.hookspath":
+                return "git config core.hooksPath: git would run hooks from another directory"
+            # An included file may set core.hooksPath, core.fsmonitor, aliases: what git trusts.
+            return f"git config {rest[key]}: git would read its settings from another file"
     if sub in _GIT_WRITES_PATHS:
         for path in positionals[1:]:
             why = _by_name([p for p in path.replace("\\", "/").split("/") if p and p != "."])
