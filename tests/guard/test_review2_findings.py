@@ -371,3 +371,21 @@ def test_git_include_path(script_project: Path) -> None:
     assert _bash(f"git config include.path {harmless}", script_project)[:3:2] == ("deny", "guard.protected-path")
     assert _bash(f"git config --local includeIf.gitdir:~/.path {harmless}", script_project)[0] == "deny"
     assert _bash("git config user.name x", script_project)[0] == "allow"
+
+
+# 13. A patch file applied by git or patch that writes a protected path.
+@pytest.mark.parametrize("command", ["git apply p.diff", "git apply g.diff", "patch -p1 < p.diff",
+                                     "patch -p1 -i g.diff", "git am < p.diff", "patch -p1 --input=g.diff"])
+def test_patch_files_with_protected_paths(tmp_path: Path, command: str) -> None:
+    (tmp_path / "p.diff").write_text("--- a/.claude/settings.local.json\n+++ b/.claude/settings.local.json\n"
+                                     "@@ -0,0 +1 @@\n+{}\n")
+    (tmp_path / "g.diff").write_text("diff --git a/.git/hooks/pre-commit b/.git/hooks/pre-commit\n"
+                                     "new file mode 100755\n--- /dev/null\n+++ b/.git/hooks/pre-commit\n"
+                                     "@@ -0,0 +1 @@\n+x\n")
+    assert _bash(command, tmp_path)[:3:2] == ("deny", "guard.protected-path")
+
+
+@pytest.mark.parametrize("command", ["git apply ok.diff", "patch -p1 < ok.diff", "git apply --check ok.diff"])
+def test_patch_files_elsewhere(tmp_path: Path, command: str) -> None:
+    (tmp_path / "ok.diff").write_text("--- a/src/x.py\n+++ b/src/x.py\n@@ -1 +1 @@\n-a\n+b\n")
+    assert _bash(command, tmp_path)[0] == "allow"

@@ -2262,6 +2262,7 @@ class Analyser:
         if name not in protected.PATH_WRITERS:
             return
         words = [self.path_text(w, inv.env) for w in inv.argv[1:]]
+        self.patch_files(name, inv, words, ctx)
         if name == "git":
             why = protected.git_protected(_git_positionals(words))
             if why is not None:
@@ -2295,6 +2296,38 @@ class Analyser:
                 options.setdefault("-i", [])  # `sed -i`, `perl -pi -e`
         for path, removes in protected.written_operands(name, positionals, options):
             self.protect_path(path, removes, name, inv.text, inv.cwd, ctx)
+
+    def patch_files(self, name: str, inv: Invocation, words: list[str | None], ctx: Ctx) -> None:
+        """`git apply x.diff`, `git am < mbox`, `patch -p1 < x.diff`: a patch that writes a
+        protected path (read when crane can read it)."""
+        texts: list[str] = []
+        if name == "git":
+            positionals = _git_positionals(words)
+            if not positionals or positionals[0] not in ("apply", "am"):
+                return
+            if any(w in ("--check", "--stat", "--numstat", "--summary") for w in words):
+                return  # only looks at the patch
+            files = [p for p in positionals[1:] if p != "-"]
+        elif name == "patch":
+            files = []
+            for i, value in enumerate(words):
+                if value in ("-i", "--input") and i + 1 < len(words) and words[i + 1]:
+                    files.append(words[i + 1] or "")
+                elif value and value.startswith(("--input=", "-i")) and len(value) > 2:
+                    files.append(value.split("=", 1)[1] if "=" in value else value[2:])
+        else:
+            return
+        for file in files:
+            found = self.read_file(Word(file, file), inv.cwd)
+            if found is not None:
+                texts.append(found)
+        if inv.stdin is not None and inv.stdin.text is not None:
+            texts.append(inv.stdin.text)
+        for text in texts:
+            why = protected.patch_protected(text)
+            if why is not None:
+                self.add("external_write", "production", protected.RULE_PROTECTED, name, inv.text, why, ctx)
+                return
 
     def path_text(self, word: Word, env: Mapping[str, frozenset[str | None]] | None = None) -> str | None:
         """A word's value; when computed, its text with this command's variables

@@ -310,3 +310,25 @@ def git_protected(positionals: list[str]) -> str | None:
             if why is not None:
                 return why
     return None
+
+
+_PATCH_PATH = re.compile(
+    r"^(?:\+\+\+|---)\s+(\S+)|^diff --git\s+(\S+)\s+(\S+)|^(?:rename|copy) (?:to|from)\s+(.+?)\s*$"
+    r"|^\*\*\* (?:Add|Update|Delete) File:\s*(.+?)\s*$|^\*\*\* Move to:\s*(.+?)\s*$",
+    re.MULTILINE,
+)
+
+
+def patch_protected(text: str) -> str | None:
+    """Why a patch (unified, git, or apply_patch format) touches a protected path, or None.
+
+    Each path is judged as written and without its first component (`a/`, `b/`, `-p1`).
+    """
+    for match in _PATCH_PATH.finditer(text[: 4 * 1024 * 1024]):
+        for path in (g for g in match.groups() if g):
+            parts = [p for p in path.strip("\"").replace("\\", "/").split("/") if p and p != "."]
+            for candidate in (parts, parts[1:]):
+                why = _by_name(candidate) if candidate else None
+                if why is not None:
+                    return f"the patch writes {path}: {why}"
+    return None
