@@ -389,3 +389,30 @@ def test_patch_files_with_protected_paths(tmp_path: Path, command: str) -> None:
 def test_patch_files_elsewhere(tmp_path: Path, command: str) -> None:
     (tmp_path / "ok.diff").write_text("--- a/src/x.py\n+++ b/src/x.py\n@@ -1 +1 @@\n-a\n+b\n")
     assert _bash(command, tmp_path)[0] == "allow"
+
+
+# 14. Unpacking archives into protected paths, or archives whose members are protected paths.
+@pytest.mark.parametrize("command", ["tar -xf evil.tar", "tar xf evil.tar", "unzip evil.zip", "unzip -o evil.zip",
+                                     "bsdtar -xf evil.zip", "tar -xf x.tar --directory=.git/hooks",
+                                     "unzip x.zip -d .git/hooks"])
+def test_archives_with_protected_paths(tmp_path: Path, command: str) -> None:
+    import tarfile
+    import zipfile
+
+    (tmp_path / "src" / ".claude").mkdir(parents=True)
+    (tmp_path / "src" / ".claude" / "settings.local.json").write_text("{}")
+    with tarfile.open(tmp_path / "evil.tar", "w") as archive:
+        archive.add(tmp_path / "src" / ".claude", arcname=".claude")
+    with zipfile.ZipFile(tmp_path / "evil.zip", "w") as zipped:
+        zipped.write(tmp_path / "src" / ".claude" / "settings.local.json", ".claude/settings.local.json")
+    assert _bash(command, tmp_path)[:3:2] == ("deny", "guard.protected-path")
+
+
+@pytest.mark.parametrize("command", ["tar -xzf ok.tgz", "tar -czf out.tgz src", "unzip -l ok.zip", "tar -tf ok.tgz"])
+def test_archives_elsewhere(tmp_path: Path, command: str) -> None:
+    import tarfile
+
+    (tmp_path / "ok.txt").write_text("hi")
+    with tarfile.open(tmp_path / "ok.tgz", "w:gz") as archive:
+        archive.add(tmp_path / "ok.txt", arcname="ok.txt")
+    assert _bash(command, tmp_path)[0] == "allow"

@@ -77,6 +77,37 @@ RULE_COMPUTED = "shell.computed"
 RULE_INLINE_CODE = "shell.inline-code"
 RULE_REDIRECT = "shell.redirect"
 RULE_SOCKET = "socket.write"
+_UNPACKERS = frozenset({"tar", "gtar", "bsdtar", "unzip", "7z", "7za", "cpio"})
+_ARCHIVE_SUFFIXES = (".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".zip", ".jar", ".whl")
+MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
+
+
+def _archive_members(path: str) -> list[str]:
+    """The member names of a tar or zip archive (bounded); empty when it cannot be read."""
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) > MAX_ARCHIVE_BYTES:
+            return []
+        import tarfile
+        import zipfile
+
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                return archive.namelist()[:10000]
+        if tarfile.is_tarfile(path):
+            with tarfile.open(path) as archive:
+                names: list[str] = []
+                for member in archive:
+                    names.append(member.name)
+                    if len(names) >= 10000:
+                        break
+                return names
+    except (OSError, EOFError, ValueError, RuntimeError):
+        return []
+    except Exception:  # noqa: BLE001 (tarfile/zipfile raise their own errors on bad data)
+        return []
+    return []
+
+
 _NODE_PRELOADS = frozenset({"-r", "--require", "--import", "--loader", "--experimental-loader"})
 PATH_AS_WRITTEN = "\0PATH"  # pseudo variable: a PATH this command set, as written
 _MAKE_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)\s*(?::{1,3}=|\?=|\+=|!=|=)")
@@ -652,6 +683,7 @@ class Analyser:
         head = inv.argv[0]
         self.program_variables(inv, ctx)
         self.option_commands(program_name(head.value or ""), inv, ctx)
+        self.archive_paths(program_name(head.value or ""), inv, ctx)
         if head.value in self.aliases and head.value not in self.active and head.raw == head.value:
             self.expand_alias(head.value, inv, ctx)
             return None
@@ -752,6 +784,45 @@ class Analyser:
                 if candidate in self.written or os.path.isfile(candidate):
                     return candidate
         return None
+
+    def archive_paths(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`tar -xf x.tar -C .claude`, `unzip x.zip -d .git/hooks`, or an archive whose members
+        are protected paths (`.claude/settings.local.json` inside x.tar): an unpacking that
+        writes what the guard trusts."""
+        if name not in _UNPACKERS:
+            return
+        words = [self.path_text(w, inv.env) or "" for w in inv.argv[1:]]
+        if name in ("tar", "gtar", "bsdtar") and not any(
+                w.startswith("-") and not w.startswith("--") and "x" in w or w in ("--extract", "--get") or
+                (i == 0 and not w.startswith("-") and "x" in w) for i, w in enumerate(words)):
+            return  # not an extraction
+        if name == "unzip" and any(w in ("-l", "-t", "-v", "-Z", "-p", "-c", "-z") for w in words):
+            return  # lists, tests or prints
+        if name in ("7z", "7za") and (not words or words[0] not in ("x", "e")):
+            return
+        destination = "."
+        archives: list[str] = []
+        for i, value in enumerate(words):
+            following = words[i + 1] if i + 1 < len(words) else None
+            if value in ("-C", "--directory", "-d", "-D", "--exdir") and following is not None:
+                destination = following
+            elif value.startswith(("--directory=", "-o")) and name in ("7z", "7za") or value.startswith("--directory="):
+                destination = value.split("=", 1)[1] if "=" in value else value[2:]
+            elif not value.startswith("-") and value.endswith(_ARCHIVE_SUFFIXES):
+                archives.append(value)
+            elif value in ("-f", "--file") and following is not None:
+                archives.append(following)
+            elif value.startswith("-") and not value.startswith("--") and value.endswith("f") and following:
+                archives.append(following)  # `tar -xzf x.tgz`
+        self.protect_path(destination, False, name, inv.text, inv.cwd, ctx)
+        for archive in archives:
+            path = self.path(Word(archive, archive), inv.cwd)
+            for member in _archive_members(path) if path is not None else ():
+                joined_path = os.path.join(destination, member)
+                before = len(self.findings)
+                self.protect_path(joined_path, False, name, inv.text, inv.cwd, ctx)
+                if len(self.findings) > before:
+                    return
 
     def option_commands(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         """`ssh -o ProxyCommand=./x`, `rsync -e ./x`, `tar --to-command=./x`, `bash --rcfile ./x`:

@@ -101,6 +101,8 @@ RUNNER_NAMES = frozenset({
     "pre-commit", "prek", "nix-shell",
     # options that run a command (runners.COMMAND_OPTIONS, ssh's -o ProxyCommand)
     "tar", "gtar", "zip", "scp", "sftp", "ssh", "autossh", "mosh", "rsync",
+    # unpackers: their destination and members may be protected paths
+    "bsdtar", "unzip", "7z", "7za", "cpio",
     # interpreters crane has no reader for (runners.OTHER_INTERPRETERS)
     "tclsh", "wish", "julia", "guile", "racket", "sbcl", "clisp", "ecl", "elixir", "iex", "erl", "escript",
     "groovy", "jshell", "kotlin", "kotlinc", "scala", "swift", "ocaml", "runghc", "runhaskell", "ghci",
