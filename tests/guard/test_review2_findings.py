@@ -416,3 +416,14 @@ def test_archives_elsewhere(tmp_path: Path, command: str) -> None:
     with tarfile.open(tmp_path / "ok.tgz", "w:gz") as archive:
         archive.add(tmp_path / "ok.txt", arcname="ok.txt")
     assert _bash(command, tmp_path)[0] == "allow"
+
+
+# 15. Shell builtins that bind a name to a file or load code, and a pager's start-up command.
+@pytest.mark.parametrize("command", ["hash -p ./run ls; ls", "enable -f ./x.so echo", "less +'!./run' x"])
+def test_builtins_that_run_files(script_project: Path, command: str) -> None:
+    assert _bash(command, script_project)[0] == "deny"
+
+
+@pytest.mark.parametrize("command", ["hash -r", "enable -n echo", "less +G x", "git log | less"])
+def test_builtins_everyday(script_project: Path, command: str) -> None:
+    assert _bash(command, script_project)[0] == "allow"

@@ -824,6 +824,28 @@ class Analyser:
                 if len(self.findings) > before:
                     return
 
+    def hash_builtin(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`hash -p FILE NAME`: NAME now runs FILE, whatever it is called later."""
+        args = inv.argv[1:]
+        for i, word in enumerate(args):
+            if word.value == "-p" and i + 1 < len(args):
+                self.script_file(args[i + 1], inv, ctx, same_shell=False)
+            elif word.value is None:
+                self.unknowable(inv.text, "hash with words computed at run time", RULE_COMPUTED, name, ctx)
+
+    def enable_builtin(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`enable -f lib.so NAME` loads a shared library into the shell as a builtin."""
+        if any(w.value is None or (w.value.startswith("-") and "f" in w.value) for w in inv.argv[1:]):
+            self.unknowable(inv.text, "enable -f loads code into the shell", RULE_COMPUTED, name, ctx)
+
+    def pager(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`less +'!cmd'`: a start-up command that runs a shell command."""
+        for word in inv.argv[1:]:
+            value = word.value
+            if value is None or value.startswith("+") and "!" in value:
+                self.unknowable(inv.text, f"{name} runs a command given at start-up", RULE_COMPUTED, name, ctx)
+                return
+
     def option_commands(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         """`ssh -o ProxyCommand=./x`, `rsync -e ./x`, `tar --to-command=./x`, `bash --rcfile ./x`:
         options whose value the program runs (runners.option_commands)."""
@@ -850,6 +872,9 @@ class Analyser:
         for make in MAKE_COMMANDS:
             table[make] = self.make
         table["alias"] = self.alias
+        table["hash"] = self.hash_builtin
+        table["enable"] = self.enable_builtin
+        table["less"] = self.pager
         table["trap"] = self.trap
         for awk in runners.AWKS:
             table[awk] = self.awk

@@ -103,6 +103,7 @@ RUNNER_NAMES = frozenset({
     "tar", "gtar", "zip", "scp", "sftp", "ssh", "autossh", "mosh", "rsync",
     # unpackers: their destination and members may be protected paths
     "bsdtar", "unzip", "7z", "7za", "cpio",
+    "hash", "enable", "less",
     # interpreters crane has no reader for (runners.OTHER_INTERPRETERS)
     "tclsh", "wish", "julia", "guile", "racket", "sbcl", "clisp", "ecl", "elixir", "iex", "erl", "escript",
     "groovy", "jshell", "kotlin", "kotlinc", "scala", "swift", "ocaml", "runghc", "runhaskell", "ghci",
