@@ -427,3 +427,24 @@ def test_builtins_that_run_files(script_project: Path, command: str) -> None:
 @pytest.mark.parametrize("command", ["hash -r", "enable -n echo", "less +G x", "git log | less"])
 def test_builtins_everyday(script_project: Path, command: str) -> None:
     assert _bash(command, script_project)[0] == "allow"
+
+
+# 16. Package managers: script-shell, npm explore, pnpm exec --shell-mode, yarn run -T.
+@pytest.mark.parametrize("command", [
+    "npm run build --script-shell ./run",
+    "npm_config_script_shell=./run npm run build",
+    "npm explore lodash -- wrangler deploy --env production",
+    "pnpm -c exec 'wrangler deploy --env production'",
+    "pnpm --shell-mode exec 'wrangler deploy --env production'",
+    "yarn run -T wrangler deploy --env production",
+])
+def test_package_manager_runners(script_project: Path, command: str) -> None:
+    (script_project / "package.json").write_text('{"name": "app", "scripts": {"build": "tsc"}}')
+    assert _bash(command, script_project)[0] == "deny"
+
+
+def test_npmrc_script_shell(script_project: Path) -> None:
+    (script_project / "package.json").write_text('{"name": "app", "scripts": {"build": "tsc"}}')
+    assert _bash("npm run build", script_project)[0] == "allow"
+    (script_project / ".npmrc").write_text("script-shell=./run\n")
+    assert _bash("npm run build", script_project)[0] == "deny"

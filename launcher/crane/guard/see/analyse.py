@@ -1950,6 +1950,26 @@ class Analyser:
             # `yarn node -e CODE`: node with the package manager's environment.
             self.invoke(inv.replace(argv=tuple(args), depth=inv.depth + 1), ctx)
             return
+        self.script_shell(name, inv, ctx)
+        values = [w.value for w in args]
+        if name == "npm" and "explore" in values and "--" in values:
+            # `npm explore PKG -- cmd`: runs cmd (through the shell) in the package's directory.
+            rest = args[values.index("--") + 1 :]
+            if rest:
+                self.shell_text(joined(rest), inv.replace(cwd=None), ctx, "npm explore command")
+            return
+        if name == "pnpm" and "exec" in values and ("-c" in values or "--shell-mode" in values):
+            rest = args[values.index("exec") + 1 :]
+            rest = [w for w in rest if w.value not in ("-c", "--shell-mode")]
+            if rest:
+                self.shell_text(joined(rest), inv, ctx, "pnpm exec --shell-mode")
+            return
+        if name == "yarn" and "run" in values:
+            at = values.index("run") + 1
+            if at < len(values) and values[at] in ("-T", "--top-level", "-B", "--binaries-only") and at + 1 < len(args):
+                # `yarn run -T wrangler …`: a binary, not a script.
+                self.invoke(inv.replace(argv=tuple(args[at + 1 :]), depth=inv.depth + 1), ctx)
+                return
         for call in scripts.parse_package_manager(name, args):
             cwd = inv.cwd if call.chdir is None else self.path(call.chdir, inv.cwd)
             if call.kind == "builtin":
@@ -1974,6 +1994,36 @@ class Analyser:
                 self.shell_text(call.args[0], inv.replace(cwd=cwd), ctx, f"{name} shell command")
             else:
                 self.run_file(call.name_word or Word(call.name, call.name or ""), inv.replace(cwd=cwd), ctx, "js")
+
+    def script_shell(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """npm's and pnpm's `script-shell` (`--script-shell`, `npm_config_script_shell`, a project
+        `.npmrc`): every script then runs through that program."""
+        if name not in ("npm", "pnpm", "yarn"):
+            return
+        found: list[str | None] = []
+        for i, word in enumerate(inv.argv[1:]):
+            value = word.value
+            if value is None:
+                continue
+            if value == "--script-shell" and i + 2 < len(inv.argv):
+                found.append(inv.argv[i + 2].value)
+            elif value.startswith("--script-shell="):
+                found.append(value.split("=", 1)[1])
+        for var, values in inv.env.items():
+            if var.lower() == "npm_config_script_shell":
+                found.extend(v if v != COMPUTED else None for v in values)
+        if inv.cwd is not None:
+            for directory in scripts.ancestors(inv.cwd)[:8]:
+                rc = scripts.read_text(os.path.join(directory, ".npmrc")) if os.path.isfile(
+                    os.path.join(directory, ".npmrc")) else None
+                match = re.search(r"(?m)^\s*script-shell\s*=\s*(.+?)\s*$", rc or "")
+                if match:
+                    found.append(match.group(1))
+        for shell in found:
+            if shell is None:
+                self.unknowable(inv.text, "script-shell computed at run time", RULE_COMPUTED, name, ctx)
+            elif program_name(shell) not in SHELLS:
+                self.script_file(Word(shell, shell), inv, ctx, same_shell=False)
 
     def script_or_bin(self, name: str, call: scripts.PmCall, cwd: str | None, inv: Invocation, ctx: Ctx) -> None:
         if call.name is None:
