@@ -1959,10 +1959,9 @@ class Analyser:
                 self.shell_text(joined(rest), inv.replace(cwd=None), ctx, "npm explore command")
             return
         if name == "pnpm" and "exec" in values and ("-c" in values or "--shell-mode" in values):
-            rest = args[values.index("exec") + 1 :]
-            rest = [w for w in rest if w.value not in ("-c", "--shell-mode")]
-            if rest:
-                self.shell_text(joined(rest), inv, ctx, "pnpm exec --shell-mode")
+            words = [w for w in args[values.index("exec") + 1 :] if w.value not in ("-c", "--shell-mode")]
+            if words:
+                self.shell_text(joined(words), inv, ctx, "pnpm exec --shell-mode")
             return
         if name == "yarn" and "run" in values:
             at = values.index("run") + 1
