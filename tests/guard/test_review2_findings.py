@@ -448,3 +448,14 @@ def test_npmrc_script_shell(script_project: Path) -> None:
     assert _bash("npm run build", script_project)[0] == "allow"
     (script_project / ".npmrc").write_text("script-shell=./run\n")
     assert _bash("npm run build", script_project)[0] == "deny"
+
+
+# 17. Codex's exec_command run in another directory (`workdir`): its config decides.
+def test_codex_workdir(projects: dict[str, Path]) -> None:
+    from crane.agents import codex
+
+    mono = projects["mono"]
+    call = codex.translate({"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": str(mono),
+                            "tool_input": {"command": "npx wrangler deploy", "workdir": "apps/api"}})
+    decision, target, _ = _verdict(call["tool_name"], call["tool_input"], Path(call["cwd"]))
+    assert (decision, target) == ("deny", "production")
