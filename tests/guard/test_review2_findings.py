@@ -459,3 +459,29 @@ def test_codex_workdir(projects: dict[str, Path]) -> None:
                             "tool_input": {"command": "npx wrangler deploy", "workdir": "apps/api"}})
     decision, target, _ = _verdict(call["tool_name"], call["tool_input"], Path(call["cwd"]))
     assert (decision, target) == ("deny", "production")
+
+
+# 18. Inline code that runs a file of the project (written by an earlier tool call).
+@pytest.mark.parametrize("command", [
+    "python3 -c 'import deploy_lib'",
+    "python3 -c 'import os, deploy_lib'",
+    "python3 -c 'from lib import ship'",
+    "python3 -c 'import lib.ship'",
+    "python3 -c 'import runpy; runpy.run_path(\"deploy_lib.py\")'",
+    "python3 -c 'exec(open(\"deploy_lib.py\").read())'",
+    "node -e 'require(\"./ship\")'",
+])
+def test_inline_code_runs_project_files(tmp_path: Path, command: str) -> None:
+    body = 'import subprocess\nsubprocess.run(["wrangler", "deploy", "--env", "production"])\n'
+    (tmp_path / "deploy_lib.py").write_text(body)
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")
+    (tmp_path / "lib" / "ship.py").write_text(body)
+    (tmp_path / "ship.js").write_text('require("child_process").execSync("wrangler deploy --env production")\n')
+    assert _bash(command, tmp_path)[:2] == ("deny", "production")
+
+
+@pytest.mark.parametrize("command", ["python3 -c 'import json; print(1)'", "python3 -c 'from os import path'",
+                                     "node -e 'require(\"fs\")'"])
+def test_inline_code_library_imports(tmp_path: Path, command: str) -> None:
+    assert _bash(command, tmp_path)[0] == "allow"

@@ -77,6 +77,10 @@ RULE_COMPUTED = "shell.computed"
 RULE_INLINE_CODE = "shell.inline-code"
 RULE_REDIRECT = "shell.redirect"
 RULE_SOCKET = "socket.write"
+_PY_IMPORT = re.compile(r"(?:^|[;\n])\s*(?:import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)"
+                        r"|from\s+([\w.]+)\s+import\s*\(?\s*([\w\s,]*))")
+_PY_RUN_FILE = re.compile(r"(?:run_path\s*\(|exec\s*\(\s*open\s*\()\s*[\"']([^\"']+)[\"']")
+_JS_LOCAL_REQUIRE = re.compile(r"(?:require\s*\(|import\s*\(|from)\s*[\"'](\.{1,2}/[^\"']+)[\"']")
 _UNPACKERS = frozenset({"tar", "gtar", "bsdtar", "unzip", "7z", "7za", "cpio"})
 _ARCHIVE_SUFFIXES = (".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".zip", ".jar", ".whl")
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
@@ -1198,6 +1202,7 @@ class Analyser:
             else:
                 self.guarded_code(name, word.value, ctx)  # crane's own modules, the keyring, protected paths
                 self.scan_code(word.value, spec.lang, inv, ctx, f"inline {name} code")
+                self.project_modules(word.value, spec.lang, inv, ctx)
         if call.file is not None:
             if name in ("node", "nodejs") and self.package_bin(call.file, call.args, inv, ctx):
                 return
@@ -1221,6 +1226,30 @@ class Analyser:
             texts.append(inv.stdin.text)
         self.scan_code("\n".join(texts), "other", inv, ctx, f"{name} code")
         self.unknowable(inv.text, f"{name} runs code crane cannot read", RULE_INLINE_CODE, name, ctx)
+
+    def project_modules(self, code_text: str, lang: str, inv: Invocation, ctx: Ctx) -> None:
+        """`python -c 'import deploy_lib'`, `runpy.run_path("x.py")`, `exec(open("x.py").read())`,
+        `node -e 'require("./deploy")'`: files of the project that inline code runs (one level)."""
+        if inv.cwd is None or lang not in ("python", "js"):
+            return
+        files: list[str] = []
+        if lang == "python":
+            for match in _PY_IMPORT.finditer(code_text):
+                modules = re.split(r"\s*,\s*", match.group(1) or match.group(2))[:8]
+                if match.group(2):  # `from lib import ship`: lib/ship.py may be a module too
+                    modules += [f"{match.group(2)}.{n.split()[0]}" for n in match.group(3).split(",")[:8] if n.split()]
+                for module in modules:
+                    base = os.path.join(inv.cwd, *module.split()[0].split(".")) if module.split() else ""
+                    candidates = (base + ".py", os.path.join(base, "__init__.py")) if base else ()
+                    files += [c for c in candidates if os.path.isfile(c)]
+            files += list(_PY_RUN_FILE.findall(code_text))
+        else:
+            for module in _JS_LOCAL_REQUIRE.findall(code_text):
+                base = os.path.join(inv.cwd, module)
+                files += [c for c in (base, base + ".js", base + ".cjs", base + ".mjs", os.path.join(base, "index.js"))
+                          if os.path.isfile(c)][:1]
+        for file in list(dict.fromkeys(files))[:8]:
+            self.run_file(Word(file, file), inv, ctx, lang)
 
     def preloaded_code(self, name: str, lang: str, inv: Invocation, ctx: Ctx) -> None:
         """Files the interpreter runs besides its script: node's `-r`/`--require`/`--import`/
