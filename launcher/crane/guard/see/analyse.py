@@ -1987,8 +1987,12 @@ class Analyser:
             if rest:
                 self.shell_text(joined(rest), inv.replace(cwd=None), ctx, "npm explore command")
             return
-        if name == "pnpm" and "exec" in values and ("-c" in values or "--shell-mode" in values):
-            words = [w for w in args[values.index("exec") + 1 :] if w.value not in ("-c", "--shell-mode")]
+        at = values.index("exec") if name == "pnpm" and "exec" in values else -1
+        rest_values = values[at + 1 :]
+        shell_mode = [v for v in (*values[:at], *rest_values[:1]) if v in ("-c", "--shell-mode")]
+        if at >= 0 and shell_mode:
+            # `pnpm -c exec 'cmd'`, `pnpm exec --shell-mode 'cmd'` (pnpm's own option, before the command).
+            words = [w for w in args[at + 1 :] if w.value not in ("-c", "--shell-mode")]
             if words:
                 self.shell_text(joined(words), inv, ctx, "pnpm exec --shell-mode")
             return
