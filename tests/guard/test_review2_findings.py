@@ -485,3 +485,19 @@ def test_inline_code_runs_project_files(tmp_path: Path, command: str) -> None:
                                      "node -e 'require(\"fs\")'"])
 def test_inline_code_library_imports(tmp_path: Path, command: str) -> None:
     assert _bash(command, tmp_path)[0] == "allow"
+
+
+# 19. bash functions imported from the environment, and mapfile's callback.
+@pytest.mark.parametrize("command", [
+    "env 'BASH_FUNC_f%%=() { wrangler deploy --env production; }' bash -c f",
+    "env -- 'BASH_FUNC_f%%=() { wrangler deploy --env production; }' bash -c f",
+    "mapfile -C 'wrangler deploy --env production #' -c 1 a < x",
+    "readarray -C 'wrangler deploy --env production #' -c 1 a < x",
+])
+def test_environment_functions_and_callbacks(tmp_path: Path, command: str) -> None:
+    assert _bash(command, tmp_path)[:2] == ("deny", "production")
+
+
+@pytest.mark.parametrize("command", ["env FOO=1 ls", "env A=b=c ls", "mapfile -t lines < x"])
+def test_environment_functions_everyday(tmp_path: Path, command: str) -> None:
+    assert _bash(command, tmp_path)[0] == "allow"

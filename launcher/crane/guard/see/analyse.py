@@ -718,6 +718,12 @@ class Analyser:
         if handler is not None:
             handler(name, inv, ctx)
             return None
+        if name in ("mapfile", "readarray"):
+            # `mapfile -C CALLBACK -c N`: the callback is shell code run every N lines.
+            values = [w.value for w in args]
+            for i, value in enumerate(values):
+                if value == "-C" and i + 1 < len(args):
+                    self.shell_text(args[i + 1], inv, ctx, f"{name} -C callback")
         if name in ASSIGNING_BUILTINS or name in DECLARATION_BUILTINS:
             self.dynamic_assignment(name, inv, ctx)
         self.crane_reached(name, inv, ctx)
@@ -751,6 +757,17 @@ class Analyser:
     def program_variables(self, inv: Invocation, ctx: Ctx) -> None:
         """`GIT_PAGER=./run git log`, `BASH_ENV=./x bash -c ls`, `NODE_OPTIONS='-r ./x' node`: a
         variable this command set that makes a program run something else (runners.PROGRAM_VARIABLES)."""
+        for name in [n for n in inv.env if n.startswith("BASH_FUNC_")]:
+            # `env 'BASH_FUNC_f%%=() { …; }' bash -c f`: bash imports the function from the environment.
+            for value in inv.env[name]:
+                if (name, value) in self.judged_variables:
+                    continue
+                self.judged_variables.add((name, value))
+                if value is None or value == COMPUTED:
+                    self.unknowable(inv.text, f"{name} computed at run time defines a function", RULE_COMPUTED,
+                                    name, ctx)
+                else:
+                    self.run_text(value.strip().removeprefix("()"), self.nested_ctx(inv, ctx, f"${name}"))
         for name in runners.PROGRAM_VARIABLES & inv.env.keys():
             for value in inv.env[name]:
                 if (name, value) in self.judged_variables:
