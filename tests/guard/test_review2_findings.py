@@ -501,3 +501,20 @@ def test_environment_functions_and_callbacks(tmp_path: Path, command: str) -> No
 @pytest.mark.parametrize("command", ["env FOO=1 ls", "env A=b=c ls", "mapfile -t lines < x"])
 def test_environment_functions_everyday(tmp_path: Path, command: str) -> None:
     assert _bash(command, tmp_path)[0] == "allow"
+
+
+# 20. The user's shell start-up files and global git/npm config run code for every later command
+#     (Codex runs each command through a login shell; `git status` runs core.fsmonitor).
+@pytest.mark.parametrize("command", [
+    "printf '[core]\\n\\tfsmonitor=./run\\n' >> ~/.gitconfig",
+    "printf '[core]\\n\\tpager=./run\\n' >> ~/.config/git/config",
+    "echo 'wrangler deploy --env production' >> ~/.profile",
+    "cp x ~/.bashrc",
+    "echo 'script-shell=./run' > ~/.npmrc",
+])
+def test_home_startup_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    assert _bash(command, tmp_path)[:3:2] == ("deny", "guard.protected-path")
+    assert _verdict("Write", {"file_path": str(tmp_path / ".gitconfig"), "content": ""}, tmp_path)[0] == "deny"
+    assert _bash("echo x > ~/notes.txt", tmp_path)[0] == "allow"

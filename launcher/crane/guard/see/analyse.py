@@ -2061,8 +2061,10 @@ class Analyser:
         for var, values in inv.env.items():
             if var.lower() == "npm_config_script_shell":
                 found.extend(v if v != COMPUTED else None for v in values)
-        if inv.cwd is not None:
-            for directory in scripts.ancestors(inv.cwd)[:8]:
+        home = self.environ.get("HOME")
+        rc_dirs = [*(scripts.ancestors(inv.cwd)[:8] if inv.cwd is not None else []), *([home] if home else [])]
+        if rc_dirs:
+            for directory in dict.fromkeys(rc_dirs):
                 rc = scripts.read_text(os.path.join(directory, ".npmrc")) if os.path.isfile(
                     os.path.join(directory, ".npmrc")) else None
                 match = re.search(r"(?m)^\s*script-shell\s*=\s*(.+?)\s*$", rc or "")

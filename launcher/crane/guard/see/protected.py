@@ -128,10 +128,34 @@ def protected_write(text: str, cwd: str | None, config: GuardConfig, *, removes:
         for name in _GUARD_DIRS:
             if os.path.exists(os.path.join(path, name)):
                 return f"{text} holds {name}/, the agent's settings"
+    why = _home_startup(path, text)
+    if why is not None:
+        return why
     hooks = hooks_paths(path)
     for directory in hooks:
         if path == directory or path.startswith(directory.rstrip(os.sep) + os.sep):
             return f"{text} is in core.hooksPath ({directory}): git runs it"
+    return None
+
+
+# Files in the home directory that run code for every later command (login shells: Codex runs
+# each command through `bash -lc`) or tell git and npm which programs to run.
+_HOME_STARTUP = (
+    ".gitconfig", ".config/git/config", ".profile", ".bash_profile", ".bash_login", ".bashrc", ".bash_logout",
+    ".zshenv", ".zprofile", ".zshrc", ".zlogin", ".config/fish/config.fish", ".npmrc", ".curlrc", ".wgetrc",
+)
+
+
+def _home_startup(path: str, text: str) -> str | None:
+    home = os.environ.get("HOME")
+    if not home:
+        return None
+    home = os.path.realpath(home)
+    xdg = os.path.realpath(os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"))
+    candidates = {os.path.join(home, name) for name in _HOME_STARTUP} | {os.path.join(xdg, "git", "config")}
+    if path in candidates:
+        return (f"{text} runs code for every later command or names the programs git/npm/curl run "
+                f"(the user's own configuration)")
     return None
 
 
