@@ -518,3 +518,23 @@ def test_home_startup_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, com
     assert _bash(command, tmp_path)[:3:2] == ("deny", "guard.protected-path")
     assert _verdict("Write", {"file_path": str(tmp_path / ".gitconfig"), "content": ""}, tmp_path)[0] == "deny"
     assert _bash("echo x > ~/notes.txt", tmp_path)[0] == "allow"
+
+
+# 21. Cloud CLIs' own logins (wrangler's OAuth token, AWS, gcloud, ...) bypass the environment split.
+@pytest.mark.parametrize("command", [
+    "cat ~/.wrangler/config/default.toml",
+    "cat ~/.config/.wrangler/config/default.toml",
+    "base64 < ~/.aws/credentials",
+    "cp ~/.docker/config.json /tmp/x",
+    "cat ~/.netrc",
+])
+def test_cloud_credential_stores(tmp_path: Path, command: str) -> None:
+    assert _bash(command, tmp_path)[:3:2] == ("deny", "keyring.read")
+    path = command.split()[-1] if command.startswith("cat") else None
+    if path is not None:
+        assert _verdict("Read", {"file_path": path}, tmp_path)[0] == "deny"
+
+
+@pytest.mark.parametrize("command", ["ls .wrangler", "cat .wrangler/deploy/config.json", "rm -rf .wrangler/tmp"])
+def test_project_wrangler_dir_stays_local(tmp_path: Path, command: str) -> None:
+    assert _bash(command, tmp_path)[0] == "allow"

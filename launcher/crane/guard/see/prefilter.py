@@ -115,7 +115,9 @@ RUNNER_NAMES = frozenset({
 # Text that needs the full classifier wherever it appears: OS keyring files (`keyrings/`,
 # `login.keychain-db`, KWallet) are credential reads, and a `bin/python` path may be crane's own
 # interpreter (crane.guard.see.protected).
-SENSITIVE_SUBSTRINGS = ("keyring", "keychain", "kwallet", "bin/python")
+SENSITIVE_SUBSTRINGS = ("keyring", "keychain", "kwallet", "bin/python",
+                        # cloud credential stores (crane.guard.see.protected.CREDENTIAL_STORE_WORDS)
+                        ".wrangler", ".aws", "gcloud", ".azure", ".netrc", ".docker")
 _MARK = "\x01"  # stands for a null redirect; it must follow the program name
 _ALLOWED = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \t-_./:=,@+%^~*?'\";&|" + _MARK)
 _OPERATORS = frozenset(";&|")

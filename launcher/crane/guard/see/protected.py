@@ -215,11 +215,24 @@ def _hooks_path_in(config_file: str, base: str) -> list[str]:
 
 
 def keyring_file(text: str) -> bool:
-    """Does this word name a file of an OS keyring (where crane keeps Infisical credentials)?"""
+    """Does this word name a file of an OS keyring (where crane keeps Infisical credentials), or
+    a cloud CLI's own login, which would bypass the session's environment split?"""
     lowered = text.lower()
+    if any(n in lowered for n in CREDENTIAL_STORE_WORDS) and \
+            _pattern(_CREDENTIAL_STORES).search(text.replace("\\", "/")) is not None:
+        return True
     if not any(n in lowered for n in ("keyring", "keychain", "kwallet", "crypted_pass", "kwl")):
         return False  # the cheap test first: Read and Bash calls pass here
     return _pattern(_KEYRING_PATH, re.IGNORECASE).search(text.replace("\\", "/")) is not None
+
+
+# Cloud credential stores (docs/threat-model: hidden by the sandbox by default): wrangler's OAuth
+# login, AWS, gcloud, Azure, .netrc, Docker's registry logins.
+CREDENTIAL_STORE_WORDS = (".wrangler", ".aws", "gcloud", ".azure", ".netrc", ".docker")
+_CREDENTIAL_STORES = (
+    r"(?:^|/|~)(?:\.config/)?\.wrangler/config(?:/|$)|(?:^|/|~)\.aws/(?:credentials|sso/cache|cli/cache)"
+    r"|(?:^|/|~)\.config/gcloud(?:/|$)|(?:^|/|~)\.azure(?:/|$)|(?:^|/|~)\.netrc$|(?:^|/|~)\.docker/config\.json$"
+)
 
 
 def code_writes_protected(code: str, config: GuardConfig) -> str | None:
