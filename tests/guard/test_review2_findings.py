@@ -538,3 +538,11 @@ def test_cloud_credential_stores(tmp_path: Path, command: str) -> None:
 @pytest.mark.parametrize("command", ["ls .wrangler", "cat .wrangler/deploy/config.json", "rm -rf .wrangler/tmp"])
 def test_project_wrangler_dir_stays_local(tmp_path: Path, command: str) -> None:
     assert _bash(command, tmp_path)[0] == "allow"
+
+
+# 22. nix run: a nixpkgs program is that program; a project's or another flake's app is unseeable.
+def test_nix_run(tmp_path: Path) -> None:
+    assert _bash("nix run nixpkgs#wrangler -- deploy --env production", tmp_path)[:2] == ("deny", "production")
+    assert _bash("nix run .#deploy", tmp_path)[0] == "deny"
+    assert _bash("nix run github:x/y#wrangler -- deploy", tmp_path)[0] == "deny"
+    assert _bash("nix run nixpkgs#hello", tmp_path)[0] == "allow"

@@ -1639,6 +1639,22 @@ class Analyser:
     def nix(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         """`nix shell|develop INSTALLABLES --command CMD ARGS…`."""
         args = inv.argv[1:]
+        if args and args[0].value == "run":
+            # `nix run nixpkgs#wrangler -- deploy …`: the installable's program, with the arguments.
+            operands = [w for w in args[1:] if not (w.value or "").startswith("-") or w.value == "--"]
+            if not operands or operands[0].value is None or operands[0].value == "--":
+                self.unknowable(inv.text, "nix run of a program crane cannot name", RULE_COMPUTED, name, ctx)
+                return
+            flake, _, attribute = operands[0].value.rpartition("#")
+            if not (flake == "nixpkgs" or flake.startswith(("nixpkgs/", "github:NixOS/nixpkgs"))):
+                # A project's or someone's flake: its app is whatever the flake says.
+                self.unknowable(inv.text, f"nix run of the flake app {operands[0].value}", RULE_COMPUTED, name, ctx)
+                return
+            program = attribute.rsplit(".", 1)[-1] or attribute
+            values = [w.value for w in args]
+            rest = args[values.index("--") + 1 :] if "--" in values else ()
+            self.invoke(inv.replace(argv=(Word(program, program), *rest), depth=inv.depth + 1), ctx)
+            return
         if not args or args[0].value not in ("shell", "develop"):
             return
         for i, word in enumerate(args):
