@@ -546,3 +546,19 @@ def test_nix_run(tmp_path: Path) -> None:
     assert _bash("nix run .#deploy", tmp_path)[0] == "deny"
     assert _bash("nix run github:x/y#wrangler -- deploy", tmp_path)[0] == "deny"
     assert _bash("nix run nixpkgs#hello", tmp_path)[0] == "allow"
+
+
+# 23. Tunnels and remote dev servers: later "local" requests reach production.
+@pytest.mark.parametrize("command", [
+    "ssh -fNL 8443:api.example.com:443 host",
+    "ssh -L 8443:api.example.com:443 -N host",
+    "ssh -o LocalForward='8443 api.example.com:443' host",
+])
+def test_ssh_tunnel_to_production(tmp_path: Path, command: str) -> None:
+    assert _bash(command, tmp_path)[:2] == ("deny", "production")
+
+
+def test_wrangler_dev_remote(projects: dict[str, Path]) -> None:
+    assert _bash("wrangler dev --remote --env production", projects["staged"])[:2] == ("deny", "production")
+    assert _bash("wrangler dev --env production", projects["staged"])[0] == "allow"  # local simulation
+    assert _bash("wrangler dev --remote --env staging", projects["staged"])[:2] == ("allow", "staging")

@@ -845,6 +845,32 @@ class Analyser:
                 if len(self.findings) > before:
                     return
 
+    def ssh_tunnel(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`ssh -L 8443:api.example.com:443 host`: later requests to localhost reach that host, so the
+        tunnel is judged as a connection to it (a production host: production)."""
+        specs: list[str] = []
+        args = inv.argv[1:]
+        for i, word in enumerate(args):
+            value = word.value if word.value is not None else word.raw
+            following = args[i + 1] if i + 1 < len(args) else None
+            if value in ("-L", "-R", "-D", "-W") and following is not None:
+                specs.append(following.value if following.value is not None else following.raw)
+            elif value[:2] in ("-L", "-R", "-D", "-W") and len(value) > 2:
+                specs.append(value[2:])
+            elif value.startswith("-") and not value.startswith("--") and value[-1:] in ("L", "R", "D", "W") and \
+                    following is not None and value[1:].isalpha():
+                specs.append(following.value if following.value is not None else following.raw)  # `-fNL spec`
+            elif value.startswith("-o") and re.search(r"(?i)(?:local|remote|dynamic)forward", value + " " + (
+                    following.value or "" if following is not None else "")):
+                specs.append(value[2:] + " " + ((following.value or "") if following is not None else ""))
+        if not specs:
+            return
+        mention = mentions_production(specs, self.config)
+        target: Target = "production" if mention else "unknown"
+        where = f"production ({mention})" if mention else "another host"
+        why = f"{name} tunnel: later requests to the local end reach {where}"
+        self.add("external_write", target, RULE_SOCKET, name, inv.text, why, ctx)
+
     def hash_builtin(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         """`hash -p FILE NAME`: NAME now runs FILE, whatever it is called later."""
         args = inv.argv[1:]
@@ -872,6 +898,8 @@ class Analyser:
         options whose value the program runs (runners.option_commands)."""
         if name not in runners.COMMAND_OPTIONS and name not in runners.SSH_PROGRAMS:
             return
+        if name in ("ssh", "autossh"):
+            self.ssh_tunnel(name, inv, ctx)
         for kind, word in runners.option_commands(name, inv.argv[1:]):
             if word.value is None or kind == "unseen":
                 self.unknowable(inv.text, f"{name} runs a command computed at run time", RULE_COMPUTED, name, ctx)
