@@ -49,7 +49,7 @@ def test_codex_apply_patch_is_a_write_of_every_file_it_touches() -> None:
              "*** Delete File: d.txt\n*** End Patch\n")
     out = codex.translate(codex_input("apply_patch", {"command": patch}))
     assert out["tool_name"] == "Write"
-    assert out["tool_input"] == {"file_path": "a.txt, b.py, c.py, d.txt", "content": patch}
+    assert out["tool_input"] == {"file_path": "a.txt, b.py, c.py, d.txt", "content": patch, "patch": patch}
 
 
 @pytest.mark.parametrize(("tool", "tool_input", "expected_tool", "expected_input"), [

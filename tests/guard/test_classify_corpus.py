@@ -267,7 +267,7 @@ CORPUS: list[tuple[str, str, str, str | None, str]] = [
     ("npm run deploy -w api", X, PROD, "wrangler.deploy", "mono"),
     ("turbo run deploy", X, PROD, "wrangler.deploy", "mono"),
     ("make deploy", X, PROD, "wrangler.deploy", "prod"),
-    ("make deploy ENV=staging", X, PROD, "wrangler.deploy", "prod"),
+    ("make deploy ENV=staging", X, STAG, "wrangler.deploy", "prod"),  # command-line variables win
     ("make build", R, LOCAL, None, "prod"),
     ("make -n deploy", R, LOCAL, None, "prod"),
     ("bash deploy.sh", X, PROD, "wrangler.deploy", "prod"),

@@ -178,3 +178,19 @@ def test_canaries_never_leave_the_hook(tmp_path: Path, classify_available: Any, 
     assert audit.count(f"[REDACTED:{NAME}]") >= len(FORMS)
     if mode == "dry-run":
         assert shown.returncode == 0 and b"intercepted" in shown.stdout, shown.stderr
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "wrangler secret put X <<< {head}\\\n{tail}",  # a line continuation inside the word
+        "echo {head}\x00{tail}",
+        "echo {spread}",  # zero-width characters between every character
+    ],
+)
+def test_invisible_separators_review2(template: str) -> None:
+    secret = "sk_live_AbC123xyz"
+    text = template.format(head=secret[:8], tail=secret[8:], spread="\u200b".join(secret))
+    out = Redactor({"STRIPE": secret}).redact(text)
+    assert "[REDACTED:STRIPE]" in out
+    assert "AbC123" not in out.replace("\u200b", "")

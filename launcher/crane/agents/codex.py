@@ -69,18 +69,34 @@ def translate(data: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError("malformed Codex hook input: missing tool_name")
     tool_input = need_object(data, "tool_input", CLIENT)
     if tool in SHELL_TOOLS:
-        return claude_call(data, "Bash", {"command": _command_text(tool, tool_input)})
+        return claude_call(data, "Bash", {"command": _command_text(tool, tool_input)},
+                           cwd=_workdir(data, tool_input))
     if tool in PATCH_TOOLS:
         patch = tool_input.get("command", tool_input.get("patch", tool_input.get("input")))
         if not isinstance(patch, str):
             raise ValueError("unexpected apply_patch input: no patch text in 'command'")
         paths = patch_paths(patch)
-        return claude_call(data, "Write", {"file_path": ", ".join(paths) or "(patch)", "content": patch})
+        # `patch`: the classifier judges every file the patch names (a protected one among
+        # several must not hide in the joined summary).
+        return claude_call(data, "Write", {"file_path": ", ".join(paths) or "(patch)", "content": patch,
+                                           "patch": patch})
     if tool.startswith("mcp__"):
         return claude_call(data, tool, tool_input)
     if tool in READ_TOOLS:
         return claude_call(data, READ_TOOLS[tool], tool_input)
     raise unknown_tool(CLIENT, tool)
+
+
+def _workdir(data: Mapping[str, Any], tool_input: Mapping[str, Any]) -> str | None:
+    """Where the command runs when the call names a directory (`exec_command`'s `workdir`): the
+    wrangler config and package.json that decide are there, not in the session's directory."""
+    directory = tool_input.get("workdir", tool_input.get("cwd"))
+    if not isinstance(directory, str) or not directory.strip():
+        return None
+    import os.path
+
+    cwd = data.get("cwd")
+    return os.path.join(cwd, directory) if isinstance(cwd, str) and cwd else directory
 
 
 def _command_text(tool: str, tool_input: Mapping[str, Any]) -> str:
@@ -96,6 +112,7 @@ def patch_paths(patch: str) -> list[str]:
     """The files an apply_patch text adds, updates, deletes or moves to, in order, once each."""
     paths: list[str] = []
     for line in patch.splitlines():
+        line = line.strip()  # Codex's parser trims each line before it looks for a header
         for header in _PATCH_HEADERS:
             if line.startswith(header):
                 path = line[len(header):].strip()

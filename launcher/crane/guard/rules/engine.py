@@ -436,11 +436,16 @@ def _short_options(value: str, nxt: Arg | None, value_options: Sequence[str], ou
     # Single-dash long options (`-chdir=dir`, `-auto-approve`, find's `-delete`) keep their name.
     out.append(Option(whole, Arg(inline, inline) if eq else None))
     letters = value[1:]
-    if not letters.replace("-", "").isalnum():
-        return 0
+    # A cluster of one-letter flags, possibly ending in a value option that takes the rest of the
+    # word whatever it holds (curl's `-HHost:api.example.com`, `-sHHost:x`). Anything else that is
+    # not a letter or digit makes the word no cluster at all (`-chdir=dir`: no `-h` read from it).
+    flags: list[Option] = []
     for index, letter in enumerate(letters):
         name = "-" + letter
+        if not (letter.isalnum() or letter == "-"):
+            return 0
         if _takes_value(name, value_options):
+            out.extend(flags)
             rest = letters[index + 1 :].removeprefix("=")
             if rest:
                 out.append(Option(name, Arg(rest, rest)))
@@ -448,7 +453,8 @@ def _short_options(value: str, nxt: Arg | None, value_options: Sequence[str], ou
             out.append(Option(name, nxt))
             return 1 if nxt is not None else 0
         if len(letters) > 1:
-            out.append(Option(name, None))
+            flags.append(Option(name, None))
+    out.extend(flags)
     return 0
 
 
@@ -488,7 +494,7 @@ def evaluate(
     args = parse_args(words, (*facts.value_options, *rule.value_options))
     if unseen_args and not args.dynamic:
         args = ParsedArgs(args.options, args.positionals, True)
-    rest = _after_subcommand(rule, args)
+    rest = _after_subcommand(rule, args, unseen=unseen_args)
     if rest is None:
         return None
     read = Verdict(rule, "read", args)
@@ -570,10 +576,14 @@ def reads_by_option(words: Sequence[Arg], args: ParsedArgs, patterns: Sequence[s
     return on
 
 
-def _after_subcommand(rule: Rule, args: ParsedArgs) -> tuple[Arg, ...] | None:
+def _after_subcommand(rule: Rule, args: ParsedArgs, *, unseen: bool = False) -> tuple[Arg, ...] | None:
     positionals = args.positionals
     if len(positionals) < len(rule.subcommand):
-        return None
+        if not unseen:
+            return None
+        # `echo deploy --env production | xargs wrangler`: the missing subcommand words come
+        # from the input; the rule applies if the visible ones fit.
+        positionals = (*positionals, *(Arg(None, "{}") for _ in range(len(rule.subcommand) - len(positionals))))
     for pattern, word in zip(rule.subcommand, positionals, strict=False):
         # A computed word may be any subcommand: assume the worst.
         if word.value is not None and not word_matches(pattern, word.value):

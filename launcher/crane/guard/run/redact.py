@@ -247,7 +247,10 @@ def base64_forms(value: str) -> list[str]:
 
 
 # Decoders: (pattern, replacement) applied with one `re.sub`; the same pattern maps positions back.
-_QUOTING_CHARS = frozenset("'\"\\")
+# Dropped by the quoting-blind comparison: quotes, backslashes, and what a reader does not see
+# or the shell drops (a line continuation's newline, NUL, zero-width characters).
+_INVISIBLE = "\n\x00\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_QUOTING_CHARS = frozenset("'\"\\" + _INVISIBLE)
 _B64_RUN_SOURCE = r"[A-Za-z0-9+/_-]{4,}"
 _ESCAPE_SOURCE = r"\\(?:[xX][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|.)"
 _PERCENT_SOURCE = r"(?:%[0-9a-fA-F]{2})+|\+"
@@ -388,5 +391,12 @@ def views(text: str) -> list[str]:
 
 
 def _unquoted(text: str) -> str:
-    """`text` without quotes and backslashes (str.replace is several times faster than translate)."""
-    return text.replace("'", "").replace('"', "").replace("\\", "")
+    """`text` without quotes, backslashes and invisible characters (str.replace is several times
+    faster than translate; the invisible ones are rare, so looked for only when present)."""
+    text = text.replace("'", "").replace('"', "").replace("\\", "")
+    if "\n" in text or "\x00" in text:
+        text = text.replace("\n", "").replace("\x00", "")
+    if not text.isascii():
+        for char in _INVISIBLE[2:]:
+            text = text.replace(char, "")
+    return text

@@ -45,7 +45,7 @@ from crane.guard.see.prefilter import (
 )
 from crane.guard.see.resources import wrangler_production
 from crane.guard.see.shell import TOO_COMPLEX, Block, Command, Pipeline, Problem, Word, joined, parse
-from crane.guard.see.targets import mentions_production, url_target
+from crane.guard.see.targets import expand_braces, mentions_production, url_target
 from crane.guard.see.wrangler import COMPUTED, ENV_VAR, wrangler_target
 from crane.guard.see.wrappers import SUBCOMMAND_WRAPPERS, WRAPPERS, Unwrapped, strip_package_version, unwrap, unwrap_env
 
@@ -76,6 +76,48 @@ RULE_TOO_COMPLEX = "shell.too-complex"
 RULE_COMPUTED = "shell.computed"
 RULE_INLINE_CODE = "shell.inline-code"
 RULE_REDIRECT = "shell.redirect"
+RULE_SOCKET = "socket.write"
+_PY_IMPORT = re.compile(r"(?:^|[;\n])\s*(?:import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)"
+                        r"|from\s+([\w.]+)\s+import\s*\(?\s*([\w\s,]*))")
+_PY_RUN_FILE = re.compile(r"(?:run_path\s*\(|exec\s*\(\s*open\s*\()\s*[\"']([^\"']+)[\"']")
+_JS_LOCAL_REQUIRE = re.compile(r"(?:require\s*\(|import\s*\(|from)\s*[\"'](\.{1,2}/[^\"']+)[\"']")
+_UNPACKERS = frozenset({"tar", "gtar", "bsdtar", "unzip", "7z", "7za", "cpio"})
+_ARCHIVE_SUFFIXES = (".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".zip", ".jar", ".whl")
+MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
+
+
+def _archive_members(path: str) -> list[str]:
+    """The member names of a tar or zip archive (bounded); empty when it cannot be read."""
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) > MAX_ARCHIVE_BYTES:
+            return []
+        import tarfile
+        import zipfile
+
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                return archive.namelist()[:10000]
+        if tarfile.is_tarfile(path):
+            with tarfile.open(path) as archive:
+                names: list[str] = []
+                for member in archive:
+                    names.append(member.name)
+                    if len(names) >= 10000:
+                        break
+                return names
+    except (OSError, EOFError, ValueError, RuntimeError):
+        return []
+    except Exception:  # noqa: BLE001 (tarfile/zipfile raise their own errors on bad data)
+        return []
+    return []
+
+
+_NODE_PRELOADS = frozenset({"-r", "--require", "--import", "--loader", "--experimental-loader"})
+PATH_AS_WRITTEN = "\0PATH"  # pseudo variable: a PATH this command set, as written
+_MAKE_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)\s*(?::{1,3}=|\?=|\+=|!=|=)")
+_MAKE_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh"})
+# bash's network redirections (`> /dev/tcp/host/port`); the path is bash's, not a file.
+_DEV_SOCKET = re.compile(r"/dev/(tcp|udp)/([^/]*)")
 RULE_CODE_HTTP = "code.http"  # a mutating HTTP request in code (inline or a script file)
 # Marker programs the readers put into the texts they hand back (tasks, awk): something unseen.
 UNSEEN_CODE = "__crane_unseen_code"
@@ -155,6 +197,22 @@ class Invocation(Record):
     ) -> None:
         self._set(argv=argv, cwd=cwd, text=text, env=env, clear_env=clear_env, stdin=stdin, extra_args=extra_args,
                   strip_version=strip_version, depth=depth)
+
+
+def _brace_expanded(inv: Invocation) -> Invocation:
+    """The words bash's brace expansion makes of unquoted words: `-e{staging,production}` is
+    `-estaging -eproduction`, `{wrangler,deploy}` is `wrangler deploy` (bounded)."""
+    if not any(w.glob and w.value is not None and "{" in w.value for w in inv.argv):
+        return inv
+    words: list[Word] = []
+    for word in inv.argv:
+        value = word.value
+        if not word.glob or value is None or "{" not in value or value != word.raw:
+            words.append(word)
+            continue
+        # Still marked: a target position treats any expanded word as computed (the safe side).
+        words.extend(Word(part, word.raw, True) for part in expand_braces(value))
+    return inv.replace(argv=tuple(words))
 
 
 _VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
@@ -336,6 +394,7 @@ class Analyser:
         self.git_set: dict[str, str | None] = {}  # `git config KEY VALUE` run earlier in this command
         self.builds = False  # the command compiles something: a missing program may be its product
         self.makes_venv = False  # the command creates a virtualenv: its missing bin/activate is venv's
+        self.judged_variables: set[tuple[str, str | None]] = set()  # program-running variables seen
 
     # texts and statements --------------------------------------------------------------------
 
@@ -404,6 +463,11 @@ class Analyser:
     @staticmethod
     def assign(env: dict[str, frozenset[str | None]], name: str, word: Word) -> None:
         env[name] = frozenset({word.value if word.value is not None else COMPUTED})
+        if name == "PATH":
+            # Kept as written: `PATH=./bin:$PATH` is computed, but its fixed entries still show
+            # where a program name may now resolve (see `shadowing_file`).
+            raw = word.raw[5:] if word.raw.startswith("PATH=") else word.raw
+            env[PATH_AS_WRITTEN] = frozenset({word.value if word.value is not None else raw})
         if NAMEREF in env and name != ENV_VAR:
             env[ENV_VAR] = frozenset({COMPUTED})  # `declare -n r=CLOUDFLARE_ENV; r=production`
 
@@ -452,10 +516,29 @@ class Analyser:
                 continue  # descriptor duplication: `2>&1`
             if value is not None and value.startswith(HARMLESS_DEVICES):
                 continue
+            if self.socket_redirect(target, cmd, ctx):
+                continue
             self.add("local_write", "local", RULE_REDIRECT, "", cmd.text, f"writes {target.raw}", ctx)
-            self.protect_path(self.path_text(target), False, "", cmd.text, ctx.cwd, ctx)
+            self.protect_path(self.path_text(target, ctx.env), False, "", cmd.text, ctx.cwd, ctx)
             self.remember_write(target, redirect.op, cmd, ctx)
         return own
+
+    def socket_redirect(self, target: Word, cmd: Command, ctx: Ctx) -> bool:
+        """`echo x > /dev/tcp/HOST/PORT`: bash opens a network connection and sends the output."""
+        value = target.value
+        if value is None:
+            if not _DEV_SOCKET.search(target.raw):
+                return False
+            self.unknowable(cmd.text, "a network connection to a host computed at run time", RULE_COMPUTED, "", ctx)
+            return True
+        match = _DEV_SOCKET.match(value)
+        if match is None:
+            return False
+        host = match.group(2) or ""
+        found, why = url_target([host], self.config)
+        kind: Kind = "local_write" if found == "local" else "external_write"
+        self.add(kind, found, RULE_SOCKET, "", cmd.text, f"bash sends to {host}: {why}", ctx)
+        return True
 
     def remember_write(self, target: Word, op: str, cmd: Command, ctx: Ctx) -> None:
         """`cat > deploy.sh <<EOF … EOF; bash deploy.sh`: the script runs what this command wrote."""
@@ -547,8 +630,14 @@ class Analyser:
         if inv.depth > MAX_DEPTH:
             self.problem(Problem(TOO_COMPLEX, inv.text), ctx)
             return
+        inv = _brace_expanded(inv)
         for _ in range(MAX_UNWRAP):
             if not inv.argv:
+                if inv.extra_args:
+                    # `… | xargs env`, `xargs sudo`, `xargs timeout 60`: the wrapper's command is
+                    # the input's first word.
+                    why = "program supplied at run time (xargs, parallel, -exec): assumed production"
+                    self.add("external_write", "production", RULE_COMPUTED, "", inv.text, why, ctx)
                 return
             head = inv.argv[0]
             if head.value is None and not inv.extra_args and "IFS" not in inv.env:
@@ -596,9 +685,19 @@ class Analyser:
         """Handle `inv` whose program is `name`; return the wrapped command if there is one."""
         args = inv.argv[1:]
         head = inv.argv[0]
+        self.program_variables(inv, ctx)
+        self.option_commands(program_name(head.value or ""), inv, ctx)
+        self.archive_paths(program_name(head.value or ""), inv, ctx)
         if head.value in self.aliases and head.value not in self.active and head.raw == head.value:
             self.expand_alias(head.value, inv, ctx)
             return None
+        if PATH_AS_WRITTEN in inv.env and head.value and "/" not in head.value:
+            shadow = self.shadowing_file(head.value, inv)
+            if shadow is not None:
+                # `PATH=./bin:$PATH ls` with a planted bin/ls: the file runs, not the program.
+                self.script_file(Word(shadow, shadow), inv, ctx, same_shell=False)
+                if program_name(head.value) not in self.known:
+                    return None  # (one named like a known program is also judged as that program)
         if head.value in self.functions and head.value not in self.active:
             # The function body runs with this call's variables (`CLOUDFLARE_ENV=production f`);
             # a program of the same name is judged too (`command` may bypass the function).
@@ -619,11 +718,19 @@ class Analyser:
         if handler is not None:
             handler(name, inv, ctx)
             return None
+        if name in ("mapfile", "readarray"):
+            # `mapfile -C CALLBACK -c N`: the callback is shell code run every N lines.
+            values = [w.value for w in args]
+            for i, value in enumerate(values):
+                if value == "-C" and i + 1 < len(args):
+                    self.shell_text(args[i + 1], inv, ctx, f"{name} -C callback")
         if name in ASSIGNING_BUILTINS or name in DECLARATION_BUILTINS:
             self.dynamic_assignment(name, inv, ctx)
         self.crane_reached(name, inv, ctx)
         if name in runners.INTERPRETERS:
             self.interpreter(name, inv, ctx)
+        elif name in runners.OTHER_INTERPRETERS:
+            self.other_interpreter(name, inv, ctx)
         path = inv.argv[0].value or ""
         if "/" in path and path.endswith(SCRIPT_SUFFIXES):
             self.script_file(inv.argv[0], inv, ctx, same_shell=False)
@@ -647,6 +754,160 @@ class Analyser:
             self.dashdash_tail(inv, ctx)
         return None
 
+    def program_variables(self, inv: Invocation, ctx: Ctx) -> None:
+        """`GIT_PAGER=./run git log`, `BASH_ENV=./x bash -c ls`, `NODE_OPTIONS='-r ./x' node`: a
+        variable this command set that makes a program run something else (runners.PROGRAM_VARIABLES)."""
+        for name in [n for n in inv.env if n.startswith("BASH_FUNC_")]:
+            # `env 'BASH_FUNC_f%%=() { …; }' bash -c f`: bash imports the function from the environment.
+            for value in inv.env[name]:
+                if (name, value) in self.judged_variables:
+                    continue
+                self.judged_variables.add((name, value))
+                if value is None or value == COMPUTED:
+                    self.unknowable(inv.text, f"{name} computed at run time defines a function", RULE_COMPUTED,
+                                    name, ctx)
+                else:
+                    self.run_text(value.strip().removeprefix("()"), self.nested_ctx(inv, ctx, f"${name}"))
+        for name in runners.PROGRAM_VARIABLES & inv.env.keys():
+            for value in inv.env[name]:
+                if (name, value) in self.judged_variables:
+                    continue
+                self.judged_variables.add((name, value))
+                if value is None or not value.strip():
+                    continue
+                if value == COMPUTED:
+                    self.unknowable(inv.text, f"{name} computed at run time names a program", RULE_COMPUTED, name, ctx)
+                elif name in runners.COMMAND_VARIABLES:
+                    self.run_text(runners.variable_command(name, value), self.nested_ctx(inv, ctx, f"${name}"))
+                elif name in runners.SCRIPT_VARIABLES:
+                    self.script_file(Word(value, value), inv, ctx, same_shell=False)
+                elif runners.LOADER_VARIABLES[name].search(value):
+                    self.unknowable(inv.text, f"{name} loads code into the programs it starts", RULE_COMPUTED, name,
+                                    ctx)
+
+    def shadowing_file(self, name: str, inv: Invocation) -> str | None:
+        """The file `name` resolves to through a PATH this command set, when one of its fixed
+        directories holds it (or this command wrote it there); None otherwise. Directories that
+        stay computed (`$(npm bin)`) are not searched: see docs/guard.md, remaining limits."""
+        for written in inv.env.get(PATH_AS_WRITTEN, frozenset()):
+            for entry in (written or "").strip("'\"").split(":"):
+                entry = entry.strip("'\"")
+                if entry in ("$PATH", "${PATH}"):
+                    break  # the inherited PATH: what it finds is judged by name as usual
+                if "$" in entry or "`" in entry:
+                    entry = self.known_path(entry, inv.cwd, inv.env) or self.expand_known(entry, inv.env) or ""
+                    if not entry:
+                        continue
+                directory = self.path(Word(entry or ".", entry or "."), inv.cwd)
+                if directory is None:
+                    continue
+                candidate = os.path.normpath(os.path.join(directory, name))
+                if candidate in self.written or os.path.isfile(candidate):
+                    return candidate
+        return None
+
+    def archive_paths(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`tar -xf x.tar -C .claude`, `unzip x.zip -d .git/hooks`, or an archive whose members
+        are protected paths (`.claude/settings.local.json` inside x.tar): an unpacking that
+        writes what the guard trusts."""
+        if name not in _UNPACKERS:
+            return
+        words = [self.path_text(w, inv.env) or "" for w in inv.argv[1:]]
+        if name in ("tar", "gtar", "bsdtar") and not any(
+                w.startswith("-") and not w.startswith("--") and "x" in w or w in ("--extract", "--get") or
+                (i == 0 and not w.startswith("-") and "x" in w) for i, w in enumerate(words)):
+            return  # not an extraction
+        if name == "unzip" and any(w in ("-l", "-t", "-v", "-Z", "-p", "-c", "-z") for w in words):
+            return  # lists, tests or prints
+        if name in ("7z", "7za") and (not words or words[0] not in ("x", "e")):
+            return
+        destination = "."
+        archives: list[str] = []
+        for i, value in enumerate(words):
+            following = words[i + 1] if i + 1 < len(words) else None
+            if value in ("-C", "--directory", "-d", "-D", "--exdir") and following is not None:
+                destination = following
+            elif value.startswith(("--directory=", "-o")) and name in ("7z", "7za") or value.startswith("--directory="):
+                destination = value.split("=", 1)[1] if "=" in value else value[2:]
+            elif not value.startswith("-") and value.endswith(_ARCHIVE_SUFFIXES):
+                archives.append(value)
+            elif value in ("-f", "--file") and following is not None:
+                archives.append(following)
+            elif value.startswith("-") and not value.startswith("--") and value.endswith("f") and following:
+                archives.append(following)  # `tar -xzf x.tgz`
+        self.protect_path(destination, False, name, inv.text, inv.cwd, ctx)
+        for archive in archives:
+            path = self.path(Word(archive, archive), inv.cwd)
+            for member in _archive_members(path) if path is not None else ():
+                joined_path = os.path.join(destination, member)
+                before = len(self.findings)
+                self.protect_path(joined_path, False, name, inv.text, inv.cwd, ctx)
+                if len(self.findings) > before:
+                    return
+
+    def ssh_tunnel(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`ssh -L 8443:api.example.com:443 host`: later requests to localhost reach that host, so the
+        tunnel is judged as a connection to it (a production host: production)."""
+        specs: list[str] = []
+        args = inv.argv[1:]
+        for i, word in enumerate(args):
+            value = word.value if word.value is not None else word.raw
+            following = args[i + 1] if i + 1 < len(args) else None
+            if value in ("-L", "-R", "-D", "-W") and following is not None:
+                specs.append(following.value if following.value is not None else following.raw)
+            elif value[:2] in ("-L", "-R", "-D", "-W") and len(value) > 2:
+                specs.append(value[2:])
+            elif value.startswith("-") and not value.startswith("--") and value[-1:] in ("L", "R", "D", "W") and \
+                    following is not None and value[1:].isalpha():
+                specs.append(following.value if following.value is not None else following.raw)  # `-fNL spec`
+            elif value.startswith("-o") and re.search(r"(?i)(?:local|remote|dynamic)forward", value + " " + (
+                    following.value or "" if following is not None else "")):
+                specs.append(value[2:] + " " + ((following.value or "") if following is not None else ""))
+        if not specs:
+            return
+        mention = mentions_production(specs, self.config)
+        target: Target = "production" if mention else "unknown"
+        where = f"production ({mention})" if mention else "another host"
+        why = f"{name} tunnel: later requests to the local end reach {where}"
+        self.add("external_write", target, RULE_SOCKET, name, inv.text, why, ctx)
+
+    def hash_builtin(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`hash -p FILE NAME`: NAME now runs FILE, whatever it is called later."""
+        args = inv.argv[1:]
+        for i, word in enumerate(args):
+            if word.value == "-p" and i + 1 < len(args):
+                self.script_file(args[i + 1], inv, ctx, same_shell=False)
+            elif word.value is None:
+                self.unknowable(inv.text, "hash with words computed at run time", RULE_COMPUTED, name, ctx)
+
+    def enable_builtin(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`enable -f lib.so NAME` loads a shared library into the shell as a builtin."""
+        if any(w.value is None or (w.value.startswith("-") and "f" in w.value) for w in inv.argv[1:]):
+            self.unknowable(inv.text, "enable -f loads code into the shell", RULE_COMPUTED, name, ctx)
+
+    def pager(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`less +'!cmd'`: a start-up command that runs a shell command."""
+        for word in inv.argv[1:]:
+            value = word.value
+            if value is None or value.startswith("+") and "!" in value:
+                self.unknowable(inv.text, f"{name} runs a command given at start-up", RULE_COMPUTED, name, ctx)
+                return
+
+    def option_commands(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`ssh -o ProxyCommand=./x`, `rsync -e ./x`, `tar --to-command=./x`, `bash --rcfile ./x`:
+        options whose value the program runs (runners.option_commands)."""
+        if name not in runners.COMMAND_OPTIONS and name not in runners.SSH_PROGRAMS:
+            return
+        if name in ("ssh", "autossh"):
+            self.ssh_tunnel(name, inv, ctx)
+        for kind, word in runners.option_commands(name, inv.argv[1:]):
+            if word.value is None or kind == "unseen":
+                self.unknowable(inv.text, f"{name} runs a command computed at run time", RULE_COMPUTED, name, ctx)
+            elif kind == "script":
+                self.script_file(word, inv, ctx, same_shell=False)
+            else:
+                self.run_text(word.value, self.nested_ctx(inv, ctx, f"{name} option"))
+
     def _handlers(self) -> dict[str, _Handler]:
         table: dict[str, _Handler] = {}
         for shell_name in SHELLS:
@@ -660,6 +921,9 @@ class Analyser:
         for make in MAKE_COMMANDS:
             table[make] = self.make
         table["alias"] = self.alias
+        table["hash"] = self.hash_builtin
+        table["enable"] = self.enable_builtin
+        table["less"] = self.pager
         table["trap"] = self.trap
         for awk in runners.AWKS:
             table[awk] = self.awk
@@ -976,12 +1240,14 @@ class Analyser:
         if spec.lang == "python" and _PRE_COMMIT_MODULE.search(" ".join(w.raw for w in inv.argv[1:3])):
             self.pre_commit("pre-commit", inv.replace(argv=(Word("pre-commit", "pre-commit"), Word("run", "run"))),
                             ctx)
+        self.preloaded_code(name, spec.lang, inv, ctx)
         for word in call.codes:
             if word.value is None:
                 self.unknowable(inv.text, f"inline {name} code assembled at run time", RULE_INLINE_CODE, name, ctx)
             else:
                 self.guarded_code(name, word.value, ctx)  # crane's own modules, the keyring, protected paths
                 self.scan_code(word.value, spec.lang, inv, ctx, f"inline {name} code")
+                self.project_modules(word.value, spec.lang, inv, ctx)
         if call.file is not None:
             if name in ("node", "nodejs") and self.package_bin(call.file, call.args, inv, ctx):
                 return
@@ -994,6 +1260,65 @@ class Analyser:
             else:
                 self.guarded_code(name, inv.stdin.text, ctx)
                 self.scan_code(inv.stdin.text, spec.lang, inv, ctx, f"{name} code from {inv.stdin.source}")
+
+    def other_interpreter(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """`julia -e 'run(`…`)'`, `tclsh <<< 'exec …'`: code in a language crane does not read."""
+        args = inv.argv[1:]
+        if all(w.value in runners.INFO_ONLY for w in args) and (args or inv.stdin is None):
+            return
+        texts = [w.value if w.value is not None else w.raw for w in args]
+        if inv.stdin is not None and inv.stdin.text is not None:
+            texts.append(inv.stdin.text)
+        self.scan_code("\n".join(texts), "other", inv, ctx, f"{name} code")
+        self.unknowable(inv.text, f"{name} runs code crane cannot read", RULE_INLINE_CODE, name, ctx)
+
+    def project_modules(self, code_text: str, lang: str, inv: Invocation, ctx: Ctx) -> None:
+        """`python -c 'import deploy_lib'`, `runpy.run_path("x.py")`, `exec(open("x.py").read())`,
+        `node -e 'require("./deploy")'`: files of the project that inline code runs (one level)."""
+        if inv.cwd is None or lang not in ("python", "js"):
+            return
+        files: list[str] = []
+        if lang == "python":
+            for match in _PY_IMPORT.finditer(code_text):
+                modules = re.split(r"\s*,\s*", match.group(1) or match.group(2))[:8]
+                if match.group(2):  # `from lib import ship`: lib/ship.py may be a module too
+                    modules += [f"{match.group(2)}.{n.split()[0]}" for n in match.group(3).split(",")[:8] if n.split()]
+                for module in modules:
+                    base = os.path.join(inv.cwd, *module.split()[0].split(".")) if module.split() else ""
+                    candidates = (base + ".py", os.path.join(base, "__init__.py")) if base else ()
+                    files += [c for c in candidates if os.path.isfile(c)]
+            files += list(_PY_RUN_FILE.findall(code_text))
+        else:
+            for module in _JS_LOCAL_REQUIRE.findall(code_text):
+                base = os.path.join(inv.cwd, module)
+                files += [c for c in (base, base + ".js", base + ".cjs", base + ".mjs", os.path.join(base, "index.js"))
+                          if os.path.isfile(c)][:1]
+        for file in list(dict.fromkeys(files))[:8]:
+            self.run_file(Word(file, file), inv, ctx, lang)
+
+    def preloaded_code(self, name: str, lang: str, inv: Invocation, ctx: Ctx) -> None:
+        """Files the interpreter runs besides its script: node's `-r`/`--require`/`--import`/
+        `--loader` of a local file, and `python -m MODULE` when MODULE is a file of the project."""
+        args = inv.argv[1:]
+        for i, word in enumerate(args):
+            value = word.value or ""
+            if lang == "js" and value.split("=", 1)[0] in _NODE_PRELOADS:
+                target = (Word(value.split("=", 1)[1], value) if "=" in value
+                          else args[i + 1] if i + 1 < len(args) else None)
+                if target is not None and (target.value is None or target.value.startswith((".", "/"))):
+                    self.run_file(target, inv, ctx, "js")
+            elif lang == "python" and (value == "-m" or value.startswith("-m") and len(value) > 2):
+                module = value[2:] if len(value) > 2 else args[i + 1].value if i + 1 < len(args) else None
+                if module is None or inv.cwd is None:
+                    return
+                base = os.path.join(inv.cwd, *module.split("."))
+                for candidate in (base + ".py", os.path.join(base, "__main__.py")):
+                    if os.path.isfile(candidate):
+                        self.run_file(Word(candidate, candidate), inv, ctx, "python")
+                        break
+                return
+            elif not value.startswith("-"):
+                return
 
     def script_inline_code(self, args: Sequence[Word], lang: str, inv: Invocation, ctx: Ctx) -> None:
         """`python manage.py shell -c CODE`, `rails runner CODE`: code passed to the script to run."""
@@ -1085,6 +1410,13 @@ class Analyser:
             if _CODE_CHDIR.search(text):
                 nested.cwd = None  # `os.chdir(…)`, `cwd=…`: the program runs somewhere else
             self.run_text(spawn.command, nested)
+        judged = {spawn.command for spawn in found.spawns}
+        for command in code.literal_commands(text, self.literal_programs()):
+            # `system "wrangler deploy"`, `exec "wrangler", "deploy"`, `run(`wrangler deploy`)`:
+            # a command written out in the code counts, whatever starts it.
+            if command not in judged:
+                judged.add(command)
+                self.run_text(command, self.nested_ctx(inv, ctx, f"{origin} (a command in a string)"))
         for request in found.requests:
             if not request.urls:
                 self.unknowable_code(text, inv, f"{origin} sends a mutating HTTP request to a URL built at run time",
@@ -1101,6 +1433,11 @@ class Analyser:
             self.unknowable(inv.text, f"{origin} assembled at run time", RULE_INLINE_CODE, name, ctx)
         else:
             self.scan_code(word.value, lang, inv, ctx, origin)
+
+    def literal_programs(self) -> frozenset[str]:
+        """Programs whose name at the start of a string in code makes it a command to judge."""
+        return self.rule_programs | SHELLS | frozenset(WRAPPERS) | frozenset({"env", "npx", "npm", "pnpm", "yarn",
+                                                                              "bunx", "make"})
 
     def unknowable_code(self, text: str, inv: Invocation, reason: str, ctx: Ctx) -> None:
         """Like `unknowable`, quoting the command but scanning the whole code for production."""
@@ -1333,6 +1670,22 @@ class Analyser:
     def nix(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         """`nix shell|develop INSTALLABLES --command CMD ARGS…`."""
         args = inv.argv[1:]
+        if args and args[0].value == "run":
+            # `nix run nixpkgs#wrangler -- deploy …`: the installable's program, with the arguments.
+            operands = [w for w in args[1:] if not (w.value or "").startswith("-") or w.value == "--"]
+            if not operands or operands[0].value is None or operands[0].value == "--":
+                self.unknowable(inv.text, "nix run of a program crane cannot name", RULE_COMPUTED, name, ctx)
+                return
+            flake, _, attribute = operands[0].value.rpartition("#")
+            if not (flake == "nixpkgs" or flake.startswith(("nixpkgs/", "github:NixOS/nixpkgs"))):
+                # A project's or someone's flake: its app is whatever the flake says.
+                self.unknowable(inv.text, f"nix run of the flake app {operands[0].value}", RULE_COMPUTED, name, ctx)
+                return
+            program = attribute.rsplit(".", 1)[-1] or attribute
+            values = [w.value for w in args]
+            rest = args[values.index("--") + 1 :] if "--" in values else ()
+            self.invoke(inv.replace(argv=(Word(program, program), *rest), depth=inv.depth + 1), ctx)
+            return
         if not args or args[0].value not in ("shell", "develop"):
             return
         for i, word in enumerate(args):
@@ -1552,8 +1905,22 @@ class Analyser:
         if value is None:
             self.unknowable(inv.text, f"git {key} set to a value computed at run time", RULE_COMPUTED, "git", ctx)
             return
-        if key in ("core.hookspath", "include.path") or key.startswith("includeif."):
-            return  # a directory or file: read when hooks run / outside what crane follows
+        if key == "core.hookspath":
+            return  # a directory: read when hooks run
+        if key == "include.path" or key.startswith("includeif."):
+            # `git -c include.path=FILE st`: the file's aliases and program keys count as set here.
+            path = self.path(Word(os.path.expanduser(value), value), inv.cwd)
+            included = runners.read_git_config(path) if path is not None and os.path.isfile(path) else None
+            if not included:
+                self.unknowable(inv.text, f"git {key} includes config crane cannot read", RULE_COMPUTED, "git", ctx)
+                return
+            if inv.depth < MAX_DEPTH:
+                nested = inv.replace(depth=inv.depth + 1)
+                for included_key, included_value in list(included.items())[:64]:
+                    if included_key.startswith("alias."):
+                        self.git_set[included_key] = included_value
+                    self.git_runner_definition(included_key, included_value, nested, ctx)
+            return
         if key.startswith("alias.") and not value.startswith("!"):
             return  # a git subcommand: judged when used
         if value.strip().lower() in ("", "true", "false", "cat", "less", "more", "vim", "vi", "nano"):
@@ -1668,6 +2035,33 @@ class Analyser:
         if name == "bun" and args and args[0].value in ("-e", "--eval", "-p", "--print") and len(args) > 1:
             self.inline_code(args[1], "js", "inline bun code", name, inv, ctx)
             return
+        if name in ("yarn", "pnpm", "bun") and args and args[0].value == "node":
+            # `yarn node -e CODE`: node with the package manager's environment.
+            self.invoke(inv.replace(argv=tuple(args), depth=inv.depth + 1), ctx)
+            return
+        self.script_shell(name, inv, ctx)
+        values = [w.value for w in args]
+        if name == "npm" and "explore" in values and "--" in values:
+            # `npm explore PKG -- cmd`: runs cmd (through the shell) in the package's directory.
+            rest = args[values.index("--") + 1 :]
+            if rest:
+                self.shell_text(joined(rest), inv.replace(cwd=None), ctx, "npm explore command")
+            return
+        at = values.index("exec") if name == "pnpm" and "exec" in values else -1
+        rest_values = values[at + 1 :]
+        shell_mode = [v for v in (*values[:at], *rest_values[:1]) if v in ("-c", "--shell-mode")]
+        if at >= 0 and shell_mode:
+            # `pnpm -c exec 'cmd'`, `pnpm exec --shell-mode 'cmd'` (pnpm's own option, before the command).
+            words = [w for w in args[at + 1 :] if w.value not in ("-c", "--shell-mode")]
+            if words:
+                self.shell_text(joined(words), inv, ctx, "pnpm exec --shell-mode")
+            return
+        if name == "yarn" and "run" in values:
+            at = values.index("run") + 1
+            if at < len(values) and values[at] in ("-T", "--top-level", "-B", "--binaries-only") and at + 1 < len(args):
+                # `yarn run -T wrangler …`: a binary, not a script.
+                self.invoke(inv.replace(argv=tuple(args[at + 1 :]), depth=inv.depth + 1), ctx)
+                return
         for call in scripts.parse_package_manager(name, args):
             cwd = inv.cwd if call.chdir is None else self.path(call.chdir, inv.cwd)
             if call.kind == "builtin":
@@ -1692,6 +2086,38 @@ class Analyser:
                 self.shell_text(call.args[0], inv.replace(cwd=cwd), ctx, f"{name} shell command")
             else:
                 self.run_file(call.name_word or Word(call.name, call.name or ""), inv.replace(cwd=cwd), ctx, "js")
+
+    def script_shell(self, name: str, inv: Invocation, ctx: Ctx) -> None:
+        """npm's and pnpm's `script-shell` (`--script-shell`, `npm_config_script_shell`, a project
+        `.npmrc`): every script then runs through that program."""
+        if name not in ("npm", "pnpm", "yarn"):
+            return
+        found: list[str | None] = []
+        for i, word in enumerate(inv.argv[1:]):
+            value = word.value
+            if value is None:
+                continue
+            if value == "--script-shell" and i + 2 < len(inv.argv):
+                found.append(inv.argv[i + 2].value)
+            elif value.startswith("--script-shell="):
+                found.append(value.split("=", 1)[1])
+        for var, values in inv.env.items():
+            if var.lower() == "npm_config_script_shell":
+                found.extend(v if v != COMPUTED else None for v in values)
+        home = self.environ.get("HOME")
+        rc_dirs = [*(scripts.ancestors(inv.cwd)[:8] if inv.cwd is not None else []), *([home] if home else [])]
+        if rc_dirs:
+            for directory in dict.fromkeys(rc_dirs):
+                rc = scripts.read_text(os.path.join(directory, ".npmrc")) if os.path.isfile(
+                    os.path.join(directory, ".npmrc")) else None
+                match = re.search(r"(?m)^\s*script-shell\s*=\s*(.+?)\s*$", rc or "")
+                if match:
+                    found.append(match.group(1))
+        for shell in found:
+            if shell is None:
+                self.unknowable(inv.text, "script-shell computed at run time", RULE_COMPUTED, name, ctx)
+            elif program_name(shell) not in SHELLS:
+                self.script_file(Word(shell, shell), inv, ctx, same_shell=False)
 
     def script_or_bin(self, name: str, call: scripts.PmCall, cwd: str | None, inv: Invocation, ctx: Ctx) -> None:
         if call.name is None:
@@ -1747,9 +2173,17 @@ class Analyser:
 
     def make(self, name: str, inv: Invocation, ctx: Ctx) -> None:
         args = list(inv.argv[1:])
+        flags = inv.env.get("MAKEFLAGS", frozenset()) | inv.env.get("GNUMAKEFLAGS", frozenset())
+        for value in flags:
+            if value is None or value == COMPUTED:
+                self.unknowable(inv.text, "MAKEFLAGS computed at run time", RULE_COMPUTED, name, ctx)
+                return
+            # `MAKEFLAGS='ENV=production' make`: its words count like the command line's.
+            args = [*(Word(part, part) for part in value.split()), *args]
         directory = inv.cwd
-        makefile: str | None = None
+        makefiles: list[Word] = []
         targets: list[str] = []
+        overrides: dict[str, str] = {}
         i = 0
         while i < len(args):
             word = args[i]
@@ -1765,26 +2199,66 @@ class Analyser:
                 if value in ("-C", "--directory"):
                     directory = self.path(operand, directory)
                 else:
-                    makefile = operand.value
+                    makefiles.append(operand)
             elif value.startswith(("--directory=", "-C")) and len(value) > 2:
                 directory = self.path(Word(value.split("=", 1)[-1] if "=" in value else value[2:], value), directory)
             elif value.startswith(("--file=", "--makefile=")):
-                makefile = value.split("=", 1)[1]
-            elif not value.startswith("-") and "=" not in value:
+                makefiles.append(Word(value.split("=", 1)[1], value))
+            elif value.startswith("-f") and len(value) > 2 and not value.startswith("--"):
+                makefiles.append(Word(value[2:], value))  # `-fdeploy.mk`
+            elif (assignment := _MAKE_ASSIGNMENT.match(value)) is not None:
+                # Command-line variables override the Makefile's own assignments.
+                overrides[assignment.group(1)] = value[assignment.end():]
+            elif not value.startswith("-"):
                 targets.append(value)
             i += 1
         if directory is None:
             self.unknowable(inv.text, "make directory not known", RULE_COMPUTED, name, ctx)
             return
-        recipes = scripts.make_recipes(directory, makefile, targets)
-        for line in recipes or ():
+        # The environment overrides `?=` (and everything with `-e`): take the command's own
+        # variables as overrides (the safe side).
+        for var, values in inv.env.items():
+            if var not in overrides and len(values) == 1 and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
+                (known,) = values
+                if known is not None and known != COMPUTED:
+                    overrides[var] = known
+        text = self.makefile_text(name, makefiles, directory, inv, ctx)
+        if text is None:
+            return
+        shell = overrides.get("SHELL") or scripts.make_variable(text, "SHELL")
+        if shell is not None and program_name(shell.split()[0] if shell.split() else "") not in _MAKE_SHELLS:
+            self.unknowable(inv.text, f"make runs its recipes through SHELL = {shell}", RULE_COMPUTED, name, ctx)
+            return
+        for line in scripts.make_recipes_of(text, targets, overrides):
             self.run_text(line, self.nested_ctx(inv, ctx, "Makefile recipe", cwd=directory))
-        names = (makefile,) if makefile else scripts.MAKEFILE_NAMES
-        text = scripts.read_first(directory, names) if recipes is not None else None
-        if text is not None:
-            # `$(shell cmd)` runs while make reads the Makefile, whatever the target.
-            for command in _MAKE_SHELL.findall(text):
-                self.run_text(command, self.nested_ctx(inv, ctx, "Makefile $(shell)", cwd=directory))
+        # `$(shell cmd)` runs while make reads the Makefile, whatever the target.
+        for command in _MAKE_SHELL.findall(text):
+            self.run_text(command, self.nested_ctx(inv, ctx, "Makefile $(shell)", cwd=directory))
+
+    def makefile_text(self, name: str, makefiles: list[Word], directory: str, inv: Invocation, ctx: Ctx
+                      ) -> str | None:
+        """The Makefiles' text, includes followed; None (after saying why, if it matters) when
+        there is nothing to run or it cannot be read."""
+        if not makefiles:
+            for default in scripts.MAKEFILE_NAMES:
+                path = os.path.join(directory, default)
+                if os.path.lexists(path):
+                    makefiles = [Word(path, path)]
+                    break
+            else:
+                return None
+        texts: list[str] = []
+        for word in makefiles:
+            if word.value in ("-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"):
+                text = inv.stdin.text if inv.stdin is not None else None
+            else:
+                text = self.read_file(word, directory)
+            if text is None:
+                self.unknowable(inv.text, f"{name} reads a Makefile that cannot be read ({word.raw})", RULE_COMPUTED,
+                                name, ctx)
+                return None
+            texts.append(scripts.with_make_includes(text, directory))
+        return "\n".join(texts)
 
     # rules ------------------------------------------------------------------------------------
 
@@ -1928,15 +2402,24 @@ class Analyser:
             judged = [url_target(resolved, self.config)]
         # Exact option names (no fnmatch patterns to compile on the hook's path).
         texts = [o.value.value or o.value.raw for o in args.options if o.name in _CONNECTION_OPTIONS and o.value]
+        unread = False
         for option in args.options:
             if option.name in ("-K", "--config") and option.value is not None:
                 config_file = option.value
-                text = self.read_file(Word(config_file.value, config_file.raw), inv.cwd) if config_file.value else None
+                if config_file.value == "-":
+                    text = inv.stdin.text if inv.stdin is not None else None
+                else:
+                    text = self.read_file(Word(config_file.value, config_file.raw), inv.cwd) \
+                        if config_file.value else None
+                unread = unread or text is None
                 texts.append(text if text is not None else "")
         mention = mentions_production(texts, self.config) if texts else None
         if mention:
             judged.append(("production", f"{mention} (connection options or curl config)"))
         best = max(judged, key=lambda t: TARGET_RANK[t[0]])
+        if unread and best[0] != "production":
+            # Its URLs and options are in a file crane cannot read: where it writes is unseen.
+            return "unknown", "curl config file computed at run time or unreadable"
         if best[0] == "unknown" and (session := self.session_target(verdict, inv)) is not None:
             return session
         return best
@@ -2002,6 +2485,15 @@ class Analyser:
         if path is None:
             return
         why = protected.protected_write(path, cwd, self.config, removes=removes)
+        if why is None and any(c in path for c in "*?["):
+            # `echo x > .clau*/settings.json`: the shell expands a pattern that matches files.
+            import glob
+
+            pattern = path if os.path.isabs(path) or cwd is None else os.path.join(cwd, path)
+            for match in glob.glob(pattern, include_hidden=True)[:64]:
+                why = protected.protected_write(match, cwd, self.config, removes=removes)
+                if why is not None:
+                    break
         if why is not None:
             self.add("external_write", "production", protected.RULE_PROTECTED, program, text, why, ctx)
 
@@ -2009,7 +2501,8 @@ class Analyser:
         """A file-writing program, or git, aimed at a protected path."""
         if name not in protected.PATH_WRITERS:
             return
-        words = [self.path_text(w) for w in inv.argv[1:]]
+        words = [self.path_text(w, inv.env) for w in inv.argv[1:]]
+        self.patch_files(name, inv, words, ctx)
         if name == "git":
             why = protected.git_protected(_git_positionals(words))
             if why is not None:
@@ -2044,11 +2537,48 @@ class Analyser:
         for path, removes in protected.written_operands(name, positionals, options):
             self.protect_path(path, removes, name, inv.text, inv.cwd, ctx)
 
-    def path_text(self, word: Word) -> str | None:
-        """A word's value; when computed, its text with inherited variables filled in
+    def patch_files(self, name: str, inv: Invocation, words: list[str | None], ctx: Ctx) -> None:
+        """`git apply x.diff`, `git am < mbox`, `patch -p1 < x.diff`: a patch that writes a
+        protected path (read when crane can read it)."""
+        texts: list[str] = []
+        if name == "git":
+            positionals = _git_positionals(words)
+            if not positionals or positionals[0] not in ("apply", "am"):
+                return
+            if any(w in ("--check", "--stat", "--numstat", "--summary") for w in words):
+                return  # only looks at the patch
+            files = [p for p in positionals[1:] if p != "-"]
+        elif name == "patch":
+            files = []
+            for i, value in enumerate(words):
+                if value in ("-i", "--input") and i + 1 < len(words) and words[i + 1]:
+                    files.append(words[i + 1] or "")
+                elif value and value.startswith(("--input=", "-i")) and len(value) > 2:
+                    files.append(value.split("=", 1)[1] if "=" in value else value[2:])
+        else:
+            return
+        for file in files:
+            found = self.read_file(Word(file, file), inv.cwd)
+            if found is not None:
+                texts.append(found)
+        if inv.stdin is not None and inv.stdin.text is not None:
+            texts.append(inv.stdin.text)
+        for text in texts:
+            why = protected.patch_protected(text)
+            if why is not None:
+                self.add("external_write", "production", protected.RULE_PROTECTED, name, inv.text, why, ctx)
+                return
+
+    def path_text(self, word: Word, env: Mapping[str, frozenset[str | None]] | None = None) -> str | None:
+        """A word's value; when computed, its text with this command's variables
+        (`d=.claude; echo x > $d/settings.json`) or inherited ones filled in
         (`$HOME/.claude/settings.json`), or as written, which still shows protected names."""
         if word.value is not None:
             return word.value
+        if env:
+            known = self.expand_known(word.raw, env)
+            if known is not None:
+                return known
         raw = word.raw
         if len(raw) > 1 and raw[0] == raw[-1] and raw[0] in "'\"":
             raw = raw[1:-1]

@@ -161,8 +161,8 @@ def _edited_paths(tool_input: Mapping[str, Any]) -> list[str]:
         if isinstance(text, str) and "*** " in text:
             import re
 
-            paths += re.findall(r"^\*\*\* (?:Add|Update|Delete) File: (.+?)\s*$", text, re.MULTILINE)
-            paths += re.findall(r"^\*\*\* Move to: (.+?)\s*$", text, re.MULTILINE)
+            paths += re.findall(r"^\s*\*\*\* (?:Add|Update|Delete) File: \s*(.+?)\s*$", text, re.MULTILINE)
+            paths += re.findall(r"^\s*\*\*\* Move to: \s*(.+?)\s*$", text, re.MULTILINE)
     return paths
 
 

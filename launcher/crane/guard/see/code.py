@@ -69,10 +69,13 @@ _DECODE = re.compile(
 _HTTP_LIBRARY = re.compile(
     r"\b(?:requests|httpx|aiohttp|urllib|urllib3|http\.client|HTTPConnection|axios|fetch|got|ky|superagent"
     r"|undici|XMLHttpRequest|Net::HTTP|HTTParty|RestClient|Faraday|LWP|HTTP::Tiny|HTTP::Request|curl_\w+"
-    r"|Guzzle|http\.request|https\.request|urlopen|Request)\b"
+    r"|Guzzle|http\.request|https\.request|urlopen|Request|request|file_get_contents|stream_context_create"
+    r"|fsockopen|Invoke-WebRequest|Invoke-RestMethod)\b"
 )
 # Mutating requests, tried cheapest first (one big case-insensitive pattern cost ~10 ms on 40 KB).
-_DOT_VERB = re.compile(r"\.\s*(?:post|put|patch|delete)\s*\(")
+_DOT_VERB = re.compile(r"(?:\.|->)\s*(?:post|put|patch|delete)\s*\(")
+# `urlopen(url, data)`: a body makes it a POST.
+_URLOPEN_DATA = re.compile(r"\burlopen\s*\(\s*(?:\"[^\"]*\"|'[^']*'|[\w.]+)\s*,\s*(?!timeout\b|context\b|cafile\b)\S")
 _METHOD_VERB = re.compile(r"(?:method|verb)\s*(?:[:=]|=>)\s*[\"'`]?(?:post|put|patch|delete)\b")
 _DATA_ARG = re.compile(r"(?<![\w.])(?:data\s*=(?!=)|body\s*:)")
 _VERBS = ("POST", "PUT", "PATCH", "DELETE")
@@ -81,7 +84,10 @@ _VERBS = ("POST", "PUT", "PATCH", "DELETE")
 def _mutating(code: str) -> bool:
     if "CURLOPT_" in code or "Net::HTTP::" in code or _DOT_VERB.search(code) is not None:
         return True
-    if any(f'"{v}"' in code or f"'{v}'" in code for v in _VERBS):
+    if any(f'"{v}"' in code or f"'{v}'" in code or f'"{v.lower()}"' in code or f"'{v.lower()}'" in code
+           for v in _VERBS):
+        return True
+    if "urlopen" in code and _URLOPEN_DATA.search(code) is not None:
         return True
     return _METHOD_VERB.search(code.lower()) is not None or _DATA_ARG.search(code) is not None
 
@@ -425,3 +431,40 @@ def _by_program(program: str) -> str | None:
     if program in ("awk", "gawk", "mawk", "nawk"):
         return "awk"
     return None
+
+
+# A string literal (double, single or backtick quoted, no interpolation handling) and a run of them
+# separated by commas: `"wrangler", "deploy", "--env", "production"` is one command.
+_LITERAL_TEXT = r"(?:\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)"
+_LITERAL_RUN = re.compile(rf"{_LITERAL_TEXT}(?:\s*,\s*{_LITERAL_TEXT})*")
+MAX_LITERALS = 2000
+# Words of code that starts programs, in any language (a `print("wrangler deploy")` alone does not).
+_RUNS_SOMETHING = re.compile(
+    r"\b(?:system|exec\w*|spawn\w*|popen\w*|run\w*|call|Popen|Command|cmd|shell\w*|process|Process\w*"
+    r"|execute|pipeline|proc_open|passthru|Runtime|Kernel|IO|Open3|qx)\b|`|%x"
+)
+
+
+def literal_commands(code: str, programs: frozenset[str]) -> list[str]:
+    """Command-like strings in code, whatever calls them: a literal (or a comma-separated run of
+    literals) whose first word names one of `programs`. A safety net under `scan`: paren-less
+    calls (`system "…"`, `exec "a", "b"`), `open(F, "| …")`, `popen(cmd, mode)`, languages
+    crane has no call patterns for (Tcl, Julia, Lisp, Elixir, Groovy, …)."""
+    if len(code) > MAX_CODE_CHARS:
+        return []
+    runs = _RUNS_SOMETHING.search(code) is not None  # else only piped opens (`open(F, "| cmd")`)
+    found: list[str] = []
+    for match in _LITERAL_RUN.finditer(code):
+        if len(found) >= MAX_LITERALS:
+            break
+        parts = [p[1:-1] for p in re.findall(_LITERAL_TEXT, match.group(0))]
+        piped_run = any(p.strip() in ("|-", "-|") for p in parts)  # Perl's `open(F, "|-", "cmd")`
+        for candidate in (shlex.join(parts) if len(parts) > 1 else None, *parts):
+            if candidate is None:
+                continue
+            text = candidate.lstrip("|-! \t")
+            first = text.split(None, 1)[0] if text.split() else ""
+            piped = piped_run or candidate.lstrip().startswith("|") or candidate.rstrip().endswith("|")
+            if (runs or piped) and first.rsplit("/", 1)[-1] in programs:
+                found.append(text)
+    return found

@@ -99,12 +99,25 @@ RUNNER_NAMES = frozenset({
     "nvi", "elvis", "tmux", "screen", "at", "batch", "crontab", "expect", "just", "task", "go-task", "cargo",
     "concurrently", "npm-run-all", "run-s", "run-p", "nodemon", "bwrap", "hyperfine", "watchexec", "lint-staged",
     "pre-commit", "prek", "nix-shell",
+    # options that run a command (runners.COMMAND_OPTIONS, ssh's -o ProxyCommand)
+    "tar", "gtar", "zip", "scp", "sftp", "ssh", "autossh", "mosh", "rsync",
+    # unpackers: their destination and members may be protected paths
+    "bsdtar", "unzip", "7z", "7za", "cpio",
+    "hash", "enable", "less",
+    # interpreters crane has no reader for (runners.OTHER_INTERPRETERS)
+    "tclsh", "wish", "julia", "guile", "racket", "sbcl", "clisp", "ecl", "elixir", "iex", "erl", "escript",
+    "groovy", "jshell", "kotlin", "kotlinc", "scala", "swift", "ocaml", "runghc", "runhaskell", "ghci",
+    "octave", "gnuplot", "pry", "irb", "crystal", "nim", "dart", "qjs", "jjs",
+    "rhino", "tcc", "csi", "chicken", "gst", "io", "pike", "raku", "rakudo", "perl6", "hy", "fish", "xonsh",
+    "nu", "elvish", "tcsh", "csh", "ion", "oil", "osh", "ysh", "rc", "es",
 })
 
 # Text that needs the full classifier wherever it appears: OS keyring files (`keyrings/`,
 # `login.keychain-db`, KWallet) are credential reads, and a `bin/python` path may be crane's own
 # interpreter (crane.guard.see.protected).
-SENSITIVE_SUBSTRINGS = ("keyring", "keychain", "kwallet", "bin/python")
+SENSITIVE_SUBSTRINGS = ("keyring", "keychain", "kwallet", "bin/python",
+                        # cloud credential stores (crane.guard.see.protected.CREDENTIAL_STORE_WORDS)
+                        ".wrangler", ".aws", "gcloud", ".azure", ".netrc", ".docker")
 _MARK = "\x01"  # stands for a null redirect; it must follow the program name
 _ALLOWED = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \t-_./:=,@+%^~*?'\";&|" + _MARK)
 _OPERATORS = frozenset(";&|")
@@ -116,6 +129,15 @@ _RESERVED = frozenset({
     "declare", "export", "local", "readonly", "typeset", "unset",
 })
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+# Variables that make programs run something (crane.guard.see.runners.PROGRAM_VARIABLES, kept
+# equal by a test; not imported: the hook's prefilter path stays small).
+PROGRAM_VARIABLES = frozenset({
+    "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_PAGER", "GIT_SSH_COMMAND", "GIT_SSH", "GIT_ASKPASS",
+    "GIT_EXTERNAL_DIFF", "GIT_PROXY_COMMAND", "PAGER", "MANPAGER", "SYSTEMD_PAGER", "EDITOR", "VISUAL",
+    "FCEDIT", "SSH_ASKPASS", "SUDO_ASKPASS", "PROMPT_COMMAND", "BROWSER", "RSYNC_RSH", "CVS_RSH",
+    "LESSOPEN", "LESSCLOSE", "DIFFTOOL", "MERGETOOL", "BASH_ENV", "NODE_OPTIONS", "LD_PRELOAD", "LD_AUDIT",
+    "PERL5OPT", "RUBYOPT",
+})
 # Redirects that write nothing, after a word: `2>&1`, `>/dev/null`, `2> /dev/null`, `&>/dev/null`.
 _NULL_REDIRECT = re.compile(r"(?<=[^\s;&|])[ \t]+(?:[0-9]?>&[0-9]|(?:[0-9]?>|&>)[ \t]*/dev/null)(?=$|[ \t;&|])")
 _PIECES = re.compile(r"[a-z0-9]+")
@@ -180,6 +202,8 @@ def is_harmless(command: str, sensitive: Iterable[str]) -> bool:
     if any(_runs_a_path(segment) for segment in segments):
         return False  # `./deploy`, `bin/release`: a script file the classifier reads
     tokens = [token for segment in segments for token in segment]
+    if any(raw.split("=", 1)[0] in PROGRAM_VARIABLES for raw, _ in tokens if _ASSIGNMENT.match(raw)):
+        return False  # `PAGER=./run man ls`: the variable names a program the classifier judges
     if any(raw.startswith("=") for raw, _ in tokens):
         return False  # a last argument `==` or `=~` is a tree-sitter-bash parse error
     if any(_read_only_call(segment) for segment in segments):

@@ -128,10 +128,34 @@ def protected_write(text: str, cwd: str | None, config: GuardConfig, *, removes:
         for name in _GUARD_DIRS:
             if os.path.exists(os.path.join(path, name)):
                 return f"{text} holds {name}/, the agent's settings"
+    why = _home_startup(path, text)
+    if why is not None:
+        return why
     hooks = hooks_paths(path)
     for directory in hooks:
         if path == directory or path.startswith(directory.rstrip(os.sep) + os.sep):
             return f"{text} is in core.hooksPath ({directory}): git runs it"
+    return None
+
+
+# Files in the home directory that run code for every later command (login shells: Codex runs
+# each command through `bash -lc`) or tell git and npm which programs to run.
+_HOME_STARTUP = (
+    ".gitconfig", ".config/git/config", ".profile", ".bash_profile", ".bash_login", ".bashrc", ".bash_logout",
+    ".zshenv", ".zprofile", ".zshrc", ".zlogin", ".config/fish/config.fish", ".npmrc", ".curlrc", ".wgetrc",
+)
+
+
+def _home_startup(path: str, text: str) -> str | None:
+    home = os.environ.get("HOME")
+    if not home:
+        return None
+    home = os.path.realpath(home)
+    xdg = os.path.realpath(os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"))
+    candidates = {os.path.join(home, name) for name in _HOME_STARTUP} | {os.path.join(xdg, "git", "config")}
+    if path in candidates:
+        return (f"{text} runs code for every later command or names the programs git/npm/curl run "
+                f"(the user's own configuration)")
     return None
 
 
@@ -191,11 +215,24 @@ def _hooks_path_in(config_file: str, base: str) -> list[str]:
 
 
 def keyring_file(text: str) -> bool:
-    """Does this word name a file of an OS keyring (where crane keeps Infisical credentials)?"""
+    """Does this word name a file of an OS keyring (where crane keeps Infisical credentials), or
+    a cloud CLI's own login, which would bypass the session's environment split?"""
     lowered = text.lower()
+    if any(n in lowered for n in CREDENTIAL_STORE_WORDS) and \
+            _pattern(_CREDENTIAL_STORES).search(text.replace("\\", "/")) is not None:
+        return True
     if not any(n in lowered for n in ("keyring", "keychain", "kwallet", "crypted_pass", "kwl")):
         return False  # the cheap test first: Read and Bash calls pass here
     return _pattern(_KEYRING_PATH, re.IGNORECASE).search(text.replace("\\", "/")) is not None
+
+
+# Cloud credential stores (docs/threat-model: hidden by the sandbox by default): wrangler's OAuth
+# login, AWS, gcloud, Azure, .netrc, Docker's registry logins.
+CREDENTIAL_STORE_WORDS = (".wrangler", ".aws", "gcloud", ".azure", ".netrc", ".docker")
+_CREDENTIAL_STORES = (
+    r"(?:^|/|~)(?:\.config/)?\.wrangler/config(?:/|$)|(?:^|/|~)\.aws/(?:credentials|sso/cache|cli/cache)"
+    r"|(?:^|/|~)\.config/gcloud(?:/|$)|(?:^|/|~)\.azure(?:/|$)|(?:^|/|~)\.netrc$|(?:^|/|~)\.docker/config\.json$"
+)
 
 
 def code_writes_protected(code: str, config: GuardConfig) -> str | None:
@@ -296,13 +333,39 @@ def git_protected(positionals: list[str]) -> str | None:
     sub = positionals[0]
     if sub == "config":
         rest = [p.lower() for p in positionals[1:]]
-        key = next((i for i, p in enumerate(rest) if p == "core.hookspath"), None)
+        key = next((i for i, p in enumerate(rest) if p == "core.hookspath" or p == "include.path"
+                    or p.startswith("includeif.") and p.endswith(".path")), None)
         changes = {"--unset", "--unset-all", "--replace-all", "--add", "set", "unset", "--remove-section"}
         if key is not None and (len(rest) > key + 1 or changes & set(rest)):
-            return "git config core.hooksPath: git would run hooks from another directory"
+            if rest[key] == "core.hookspath":
+                return "git config core.hooksPath: git would run hooks from another directory"
+            # An included file may set core.hooksPath, core.fsmonitor, aliases: what git trusts.
+            return f"git config {rest[key]}: git would read its settings from another file"
     if sub in _GIT_WRITES_PATHS:
         for path in positionals[1:]:
             why = _by_name([p for p in path.replace("\\", "/").split("/") if p and p != "."])
             if why is not None:
                 return why
+    return None
+
+
+_PATCH_PATH = re.compile(
+    r"^(?:\+\+\+|---)\s+(\S+)|^diff --git\s+(\S+)\s+(\S+)|^(?:rename|copy) (?:to|from)\s+(.+?)\s*$"
+    r"|^\*\*\* (?:Add|Update|Delete) File:\s*(.+?)\s*$|^\*\*\* Move to:\s*(.+?)\s*$",
+    re.MULTILINE,
+)
+
+
+def patch_protected(text: str) -> str | None:
+    """Why a patch (unified, git, or apply_patch format) touches a protected path, or None.
+
+    Each path is judged as written and without its first component (`a/`, `b/`, `-p1`).
+    """
+    for match in _PATCH_PATH.finditer(text[: 4 * 1024 * 1024]):
+        for path in (g for g in match.groups() if g):
+            parts = [p for p in path.strip("\"").replace("\\", "/").split("/") if p and p != "."]
+            for candidate in (parts, parts[1:]):
+                why = _by_name(candidate) if candidate else None
+                if why is not None:
+                    return f"the patch writes {path}: {why}"
     return None

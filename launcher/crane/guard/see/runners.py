@@ -559,3 +559,112 @@ def lint_staged_commands(directory: str) -> list[str] | None:
         if os.path.isfile(os.path.join(directory, name)):
             return [f"__crane_unseen_code {name}"]
     return None
+
+
+# Environment variables whose value some program runs as a shell command (git's editor, pager and
+# ssh, man's pager, less's input filter, ssh's askpass, bash's PROMPT_COMMAND, ...): setting one
+# in a command is a runner definition, judged like the command it names.
+COMMAND_VARIABLES = frozenset({
+    "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_PAGER", "GIT_SSH_COMMAND", "GIT_SSH", "GIT_ASKPASS",
+    "GIT_EXTERNAL_DIFF", "GIT_PROXY_COMMAND", "PAGER", "MANPAGER", "SYSTEMD_PAGER", "EDITOR", "VISUAL",
+    "FCEDIT", "SSH_ASKPASS", "SUDO_ASKPASS", "PROMPT_COMMAND", "BROWSER", "RSYNC_RSH", "CVS_RSH",
+    "LESSOPEN", "LESSCLOSE", "DIFFTOOL", "MERGETOOL",
+})
+# A file of shell code that every non-interactive bash reads at start.
+SCRIPT_VARIABLES = frozenset({"BASH_ENV"})
+# Variables that load code into the programs that read them: unseeable when they do.
+LOADER_VARIABLES = {
+    "NODE_OPTIONS": re.compile(r"(?:^|\s)(?:-r|--require|--import|--loader|--experimental-loader)\b"),
+    "LD_PRELOAD": re.compile(r"\S"),
+    "LD_AUDIT": re.compile(r"\S"),
+    "PERL5OPT": re.compile(r"-[mMdI]"),
+    "RUBYOPT": re.compile(r"-r"),
+}
+PROGRAM_VARIABLES = COMMAND_VARIABLES | SCRIPT_VARIABLES | frozenset(LOADER_VARIABLES)
+
+
+def variable_command(name: str, value: str) -> str:
+    """The shell command a COMMAND_VARIABLES value runs (`LESSOPEN='|filter %s'`: `filter x`)."""
+    if name in ("LESSOPEN", "LESSCLOSE"):
+        value = value.lstrip("|-").replace("%s", "x")
+    return value
+
+
+# Options whose value a program runs: as a shell command ("command") or as a file of shell code
+# ("script"). `--opt=value`, `--opt value`, `-o value` and `-ovalue` are read.
+COMMAND_OPTIONS: dict[str, dict[str, str]] = {
+    "rsync": {"-e": "command", "--rsh": "command", "--rsync-path": "command"},
+    "tar": {"-I": "command", "--use-compress-program": "command", "--to-command": "command",
+            "--info-script": "command", "-F": "command", "--new-volume-script": "command",
+            "--rsh-command": "command"},
+    "gtar": {"-I": "command", "--use-compress-program": "command", "--to-command": "command",
+             "--info-script": "command", "-F": "command", "--new-volume-script": "command"},
+    "zip": {"-TT": "command", "--unzip-command": "command"},
+    "bash": {"--rcfile": "script", "--init-file": "script"},
+    "scp": {"-S": "command"},
+    "sftp": {"-S": "command"},
+}
+# ssh's `-o Key=Value` options that run a local command.
+SSH_COMMAND_KEYS = frozenset({"proxycommand", "localcommand", "knownhostscommand"})
+SSH_PROGRAMS = frozenset({"ssh", "scp", "sftp", "autossh", "mosh"})
+
+
+def option_commands(program: str, args: Sequence[Word]) -> list[tuple[str, Word]]:
+    """(kind, value) of every option of `program` whose value it runs (COMMAND_OPTIONS, ssh's
+    `-o ProxyCommand=…`, tar's `--checkpoint-action=exec=…`). A computed value is Word(None, …)."""
+    found: list[tuple[str, Word]] = []
+    table = COMMAND_OPTIONS.get(program, {})
+    i = 0
+    while i < len(args):
+        word = args[i]
+        value = word.value
+        following = args[i + 1] if i + 1 < len(args) else None
+        i += 1
+        if value is None:
+            continue
+        if program in SSH_PROGRAMS and value.startswith("-o"):
+            setting = value[2:] if len(value) > 2 else following.value if following is not None else None
+            if len(value) == 2:
+                i += 1
+            if setting is None:
+                if len(value) == 2 and following is not None:
+                    found.append(("unseen", following))
+                continue
+            key, _, rest = setting.replace("=", " ", 1).partition(" ")
+            if key.strip().lower() in SSH_COMMAND_KEYS:
+                found.append(("command", Word(rest.strip(), rest.strip())))
+            continue
+        if program in ("tar", "gtar") and value.startswith("--checkpoint-action="):
+            action = value.split("=", 1)[1]
+            if action.startswith("exec="):
+                found.append(("command", Word(action[5:], action[5:])))
+            continue
+        name, eq, attached = value.partition("=")
+        if name in table and name.startswith("--"):
+            if eq:
+                found.append((table[name], Word(attached, attached)))
+            elif following is not None:
+                found.append((table[name], following))
+                i += 1
+            continue
+        for option, kind in table.items():
+            if not option.startswith("--") and value.startswith(option):
+                if value == option and following is not None:
+                    found.append((kind, following))
+                    i += 1
+                elif value != option:
+                    found.append((kind, Word(value[len(option):], value[len(option):])))
+                break
+    return found
+
+
+# Interpreters crane has no reader for: code they get (an argument, a file, stdin) is unseeable,
+# unless they are only asked for their version or help.
+OTHER_INTERPRETERS = frozenset({
+    "tclsh", "wish", "julia", "guile", "racket", "sbcl", "clisp", "ecl", "elixir", "iex", "erl", "escript",
+    "groovy", "jshell", "kotlin", "kotlinc", "scala", "swift", "ocaml", "runghc", "runhaskell", "ghci",
+    "octave", "gnuplot", "pry", "irb", "crystal", "nim", "dart", "qjs", "jjs",
+    "rhino", "tcc", "csi", "chicken", "gst", "io", "pike", "raku", "rakudo", "perl6", "hy", "fish", "xonsh",
+    "nu", "elvish", "tcsh", "csh", "ion", "oil", "osh", "ysh", "rc", "es",
+})
+INFO_ONLY = frozenset({"--version", "-v", "-V", "--help", "-h", "-version", "-help"})

@@ -622,12 +622,49 @@ def _expand_make(line: str, variables: dict[str, str], target: str, prerequisite
     return line
 
 
+def make_variable(text: str, name: str) -> str | None:
+    """The last value a Makefile assigns to `name` (as written), or None."""
+    found = None
+    for match in re.finditer(_MAKE_VAR, text, re.MULTILINE):
+        if match.group(1) == name:
+            found = match.group(2).strip()
+    return found
+
+
+_MAKE_INCLUDE = re.compile(r"^\s*-?(?:s?include)\s+(.+?)\s*$", re.MULTILINE)
+
+
+def with_make_includes(text: str, directory: str, depth: int = 0) -> str:
+    """A Makefile's text with the files it includes (`include x.mk`, `-include`, `sinclude`)
+    appended (bounded); an include that cannot be read adds nothing."""
+    if depth > 4 or "include" not in text:
+        return text
+
+    def included(match: re.Match[str]) -> str:
+        # In place: the first rule of an included file may be the default goal.
+        parts = [match.group(0)]
+        for name in match.group(1).split()[:16]:
+            found = read_text(name if os.path.isabs(name) else os.path.join(directory, name))
+            if found is not None:
+                parts.append(with_make_includes(found, directory, depth + 1))
+        return "\n".join(parts)
+
+    return _MAKE_INCLUDE.sub(included, text)
+
+
 def make_recipes(directory: str, makefile: str | None, targets: Sequence[str]) -> list[str] | None:
     """The shell lines `make TARGET...` would run (prerequisites first); None without a Makefile."""
     text = read_first(directory, (makefile,) if makefile else MAKEFILE_NAMES)
     if text is None:
         return None
+    return make_recipes_of(text, targets)
+
+
+def make_recipes_of(text: str, targets: Sequence[str], overrides: dict[str, str] | None = None) -> list[str]:
+    """The shell lines `make TARGET...` would run with this Makefile text (prerequisites first);
+    `overrides`: variables set on the command line, which win over the Makefile's."""
     variables, rules, order = _parse_makefile(text)
+    variables.update(overrides or {})
     wanted = list(targets) or [t for t in order if not t.startswith(".") and "%" not in t][:1]
     lines: list[str] = []
     seen: set[str] = set()

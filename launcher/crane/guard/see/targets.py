@@ -30,9 +30,24 @@ def env_target(name: str, config: GuardConfig) -> Target:
     return "production" if any(wanted == p.lower() for p in config.production_envs) else "staging"
 
 
+def normal_text(text: str) -> str:
+    """`text` as an HTTP client reads its host: percent-escapes decoded (curl decodes
+    `api%2eexample%2ecom`), Unicode compatibility forms folded (curl's IDN support turns
+    `ａｐｉ．example．com` into `api.example.com`), ideographic full stops as dots, lower case."""
+    if "%" in text:
+        from urllib.parse import unquote
+
+        text = unquote(text)
+    if not text.isascii():
+        import unicodedata
+
+        text = unicodedata.normalize("NFKC", text).replace("\u3002", ".").replace("\uff61", ".")
+    return text.lower()
+
+
 def host_of(text: str) -> str | None:
     """The host a URL-ish argument points at: `https://x/y`, `x.com/y`, `localhost:8787`, `:8787`."""
-    candidate = text.strip()
+    candidate = normal_text(text).strip()
     if not candidate or candidate.startswith(("-", "@")):
         return None
     if candidate.startswith(":"):
@@ -60,7 +75,7 @@ def is_loopback(host: str) -> bool:
 
 def _matches_url(text: str, urls: Iterable[str]) -> str | None:
     host = host_of(text)
-    lowered = text.lower()
+    lowered = normal_text(text)
     for url in urls:
         url = url.strip()
         if not url:
@@ -68,7 +83,7 @@ def _matches_url(text: str, urls: Iterable[str]) -> str | None:
         if url.lower() in lowered:
             return url
         url_host = host_of(url)
-        if host is not None and url_host is not None and host.lower() == url_host.lower():
+        if host is not None and url_host is not None and host.rstrip(".") == url_host.rstrip("."):
             return url
     return None
 
@@ -139,7 +154,7 @@ def mentions_production(texts: Iterable[str], config: GuardConfig) -> str | None
 def _mentions_host(text: str, urls: Iterable[str]) -> str | None:
     """A production URL's host named anywhere as a whole host name (`Host: api.example.com`,
     `TCP:api.example.com:443`, `--connect-to x:443:api.example.com:443`)."""
-    lowered = text.lower()
+    lowered = normal_text(text)
     for url in urls:
         host = host_of(url.strip()) if url.strip() else None
         if not host:
@@ -153,23 +168,47 @@ def _mentions_host(text: str, urls: Iterable[str]) -> str | None:
 MAX_BRACE_EXPANSIONS = 64
 
 
+_SEQUENCE = re.compile(r"\{(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(?:\.\.(-?\d+))?\}")
+
+
+def _sequence(match: re.Match[str]) -> list[str] | None:
+    """The words of a bash sequence expression (`{d..f}`, `{1..3}`, `{a..k..2}`), bounded; None if
+    it is not one bash expands."""
+    first, last, step_text = match.group(1), match.group(2), match.group(3)
+    step = abs(int(step_text)) if step_text else 1
+    step = step or 1
+    if first.lstrip("-").isdigit() and last.lstrip("-").isdigit():
+        a, b = int(first), int(last)
+        numbers = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
+        return [str(n) for n in list(numbers)[:MAX_BRACE_EXPANSIONS]]
+    if first.isalpha() and last.isalpha():
+        a, b = ord(first), ord(last)
+        codes = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
+        return [chr(c) for c in list(codes)[:MAX_BRACE_EXPANSIONS]]
+    return None
+
+
 def expand_braces(text: str) -> list[str]:
-    """The words a brace expansion makes (`https://{api,www}.x.com` -> two), bounded; `{a..c}`
-    sequences and unmatched braces are left as written."""
-    if "{" not in text or "," not in text:
+    """The words a brace expansion makes (`https://{api,www}.x.com` -> two, `{d..f}` -> three),
+    bounded; unmatched braces are left as written."""
+    if "{" not in text or ("," not in text and ".." not in text):
         return [text]
     results = [text]
     for _ in range(8):
         expanded: list[str] = []
         changed = False
         for word in results:
-            match = re.search(r"\{([^{}]*,[^{}]*)\}", word)
-            if match is None:
+            found = re.search(r"\{([^{}]*,[^{}]*)\}", word)
+            parts = found.group(1).split(",") if found is not None else None
+            if found is None:
+                found = _SEQUENCE.search(word)
+                parts = _sequence(found) if found is not None else None
+            if found is None or parts is None:
                 expanded.append(word)
                 continue
             changed = True
-            for part in match.group(1).split(","):
-                expanded.append(word[: match.start()] + part + word[match.end() :])
+            for part in parts:
+                expanded.append(word[: found.start()] + part + word[found.end() :])
         results = expanded[:MAX_BRACE_EXPANSIONS]
         if not changed:
             break

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+# env takes any operand with a `=` as an assignment, whatever the name (`BASH_FUNC_f%%=() {…}`).
+ENV_ASSIGNMENT = re.compile(r"^[^=]+=")
 _NONE: frozenset[str] = frozenset()
 
 
@@ -458,7 +460,7 @@ def unwrap_env(args: Sequence[Word]) -> Unwrapped:
         elif value == "--":
             # Options end here, but NAME=VALUE operands still follow: `env -- A=1 cmd`.
             i += 1
-            while i < len(args) and args[i].value is not None and ASSIGNMENT.match(args[i].value or ""):
+            while i < len(args) and args[i].value is not None and ENV_ASSIGNMENT.match(args[i].value or ""):
                 name, _, rest = (args[i].value or "").partition("=")
                 assignments.append((name, Word(rest, args[i].raw)))
                 i += 1
@@ -489,7 +491,7 @@ def unwrap_env(args: Sequence[Word]) -> Unwrapped:
             chdir = Word(value[2:], value[2:])
         elif value.startswith("-") and len(value) > 1:
             pass  # -0, -v, --debug, --default-signal...: no effect on what runs
-        elif ASSIGNMENT.match(value):
+        elif ENV_ASSIGNMENT.match(value):
             name, _, rest = value.partition("=")
             assignments.append((name, Word(rest, args[i].raw)))
         else:
