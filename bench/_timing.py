@@ -74,5 +74,14 @@ def time_interleaved(cases: Sequence[Case], *, runs: int, warmup: int = 2, timeo
                 case.codes.append(code)
 
 
+def table(rows: Sequence[tuple[str, float]], baseline: float) -> str:
+    """Name, median ms and ratio to `baseline`, aligned."""
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{'case':<{width}}  {'median ms':>10}  {'x baseline':>10}"]
+    for name, ms in rows:
+        lines.append(f"{name:<{width}}  {ms:>10.1f}  {ms / baseline:>10.2f}")
+    return "\n".join(lines)
+
+
 def runs_from_env(default: int) -> int:
     return int(os.environ.get("BENCH_RUNS", default))
