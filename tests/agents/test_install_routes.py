@@ -177,3 +177,12 @@ def test_dry_run_of_a_command_crane_cannot_hook_is_refused(tmp_path: Path) -> No
     assert prepared == Prepared(["/usr/bin/aider"], {})
     assert "guard does not apply to aider" in said[-1] and "sandbox" in said[-1]
     assert GUARDED_AGENTS == ("claude", "codex", "gemini")
+
+
+def test_gemini_pins_loader_variables_a_project_env_file_could_plant() -> None:
+    # Gemini fills in variables from the project's .env only where they are unset: crane sets them.
+    pins = gemini.loader_pins({"LD_LIBRARY_PATH": "/opt/lib", "CRANE_GUARD_SELF_CHECK": "1"})
+    for name in ("LD_PRELOAD", "LD_AUDIT", "BASH_ENV", "ENV", "DYLD_INSERT_LIBRARIES"):
+        assert pins[name] == ""
+    assert pins["LD_LIBRARY_PATH"] == "/opt/lib"  # the session's own value is kept
+    assert pins["CRANE_GUARD_SELF_CHECK"] == ""  # never a self-check from the agent's side

@@ -317,6 +317,7 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path
         mcp_server.pop("type", None)  # Gemini tells stdio from the `command` key
     home = build_home(hook_dir, env, str(wrapper), name, context=context, mcp_server=mcp_server)
     updates: dict[str, str | None] = {
+        **loader_pins(env),
         "GEMINI_CLI_HOME": str(home),
         "GEMINI_CLI_TRUSTED_FOLDERS_PATH": str(home / ".gemini" / "trustedFolders.json"),
         "GEMINI_CLI_TRUST_WORKSPACE": None,  # =true would merge the project's settings
@@ -330,6 +331,22 @@ def prepare(argv: list[str], env: Mapping[str, str], say: Say, *, hook_dir: Path
     return Prepared([argv[0], *rest], updates, readonly=(str(wrapper), str(settings / "settings.json"),
                                                          str(settings / "trustedFolders.json")),
                     writable=(str(home),))
+
+
+def loader_pins(env: Mapping[str, str]) -> dict[str, str]:
+    """The variables that change how crane's hook wrapper and client load, pinned to the session's
+    values (empty when unset).
+
+    Gemini CLI reads the project's `.env` (and, in a trusted folder, `.gemini/.env`) at start and
+    fills in, for itself and every process it starts, each variable that is not set yet: a planted
+    `LD_PRELOAD` or `BASH_ENV` there would reach the hook. A variable that is set, even to "", is
+    left alone, and an empty one changes nothing. (Claude Code gets the same pins through its
+    `--settings` `env`.)"""
+    from crane.guard.run.install import PINNED_ENV
+
+    pins = {name: env.get(name, "") for name in PINNED_ENV}
+    pins["CRANE_GUARD_SELF_CHECK"] = ""
+    return pins
 
 
 def preflight(binary: str, env: Mapping[str, str]) -> tuple[bool, str]:
