@@ -64,6 +64,12 @@ def remove(path: str) -> bool:
     return True
 
 
+def move_away_and_back(path: str) -> bool:
+    os.rename(path, path + ".moved")
+    os.rename(path + ".moved", path)
+    return True
+
+
 def run(argv: list[str], env: dict[str, str]) -> str:
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
     loot.append(done.stdout + done.stderr)  # whatever it printed, the test greps for canaries
@@ -97,6 +103,11 @@ for name in ("crane_package", "site_packages", "git_hooks"):
     if name in T.get("skip", ()):  # the unsandboxed control run must not litter the checkout
         continue
     attempt(f"create a file in {name}", lambda p=T[name]: write_new(os.path.join(p, "hostile_probe")))
+# A mount point cannot be renamed, its parent can: moved away (and back, so the later attempts
+# still find their targets), a new profile or .git/hooks could take its place for the next session.
+for name, path in (("the profile's directory", T["profiles_dir"]),
+                   (".git", os.path.dirname(T["git_hooks"]))):
+    attempt(f"move {name} away", lambda p=path: move_away_and_back(p))
 # The keyring, as crane's own code would read it.
 attempt("Python keyring", lambda: __import__("keyring").get_password("crane", T["keyring_item"]))
 # crane's own export, outside any agent marking.

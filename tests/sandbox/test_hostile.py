@@ -201,6 +201,7 @@ def test_control_without_the_sandbox_the_same_agent_gets_in(tmp_path: Path, guar
     assert r.rc == 0, r.err
     report = (project / "report").read_text(encoding="utf-8")
     for what in ("read prod_dotenv", f"read {home / '.aws' / 'credentials'}", "write profile",
-                 "create a file in git_hooks", "signal a process outside"):
+                 "create a file in git_hooks", "signal a process outside", "move the profile's directory away",
+                 "move .git away"):
         assert f"BREACH {what}:" in report, what
     assert PROD_CANARY in (project / "loot").read_text(encoding="utf-8")

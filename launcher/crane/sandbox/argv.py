@@ -43,6 +43,28 @@ def _hide(spot: Spot) -> list[str]:
     return ["--tmpfs", spot.path] if spot.kind == "dir" else ["--ro-bind", "/dev/null", spot.path]
 
 
+def _pinned_ancestors(plan: SandboxPlan, roots: Sequence[Spot]) -> list[Spot]:
+    """The directories between a writable root and a protected spot inside it, bound onto themselves.
+
+    A mount point cannot be renamed or removed (EBUSY), but its parent can: without these, the
+    agent renames `profiles/` or `.git/` away and puts its own profile or hooks where the next
+    session and the next `git commit` look. Bound, every directory on the way is a mount point.
+    """
+    found: dict[str, Spot] = {}
+    for spot in (*plan.readonly, *plan.hidden, *plan.visible):
+        if spot.kind == "missing":
+            continue
+        for root in roots:
+            base = root.path.rstrip("/")
+            if spot.path == base or not is_under(spot.path, base):
+                continue
+            parts = spot.path[len(base) + 1:].split("/")[:-1]
+            for i in range(1, len(parts) + 1):
+                path = base + "/" + "/".join(parts[:i])
+                found.setdefault(path, Spot(path, "dir", "pinned: holds a protected path"))
+    return list(found.values())
+
+
 def build_argv(plan: SandboxPlan, command: Sequence[str]) -> list[str]:
     """The full argv that runs `command` in the sandbox the plan describes."""
     if not command:
@@ -55,7 +77,8 @@ def build_argv(plan: SandboxPlan, command: Sequence[str]) -> list[str]:
         args += ["--tmpfs", tmp]
     if plan.home_kind == "dir" and any(is_under(plan.home, tmp) for tmp in plan.private_tmp):
         args += ["--ro-bind", plan.home, plan.home]
-    writable = _depth_first([Spot(plan.project, "dir", "the project"), *plan.writable])
+    roots = [Spot(plan.project, "dir", "the project"), *plan.writable]
+    writable = _depth_first([*roots, *_pinned_ancestors(plan, roots)])
     for spot in writable:
         args += ["--bind", spot.path, spot.path]
     for spot in _depth_first(plan.readonly):

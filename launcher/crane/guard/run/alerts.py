@@ -20,6 +20,8 @@ prints; the hook shows `AlertOutcome.note` on stderr.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import stat
@@ -383,6 +385,26 @@ def count_alerts(state_dir: StrPath | None, since: datetime, *, cap: int = 1000,
     return len(read_alerts(state_dir, since, temp_dir=temp_dir, limit=cap))
 
 
+class _NotAFile(Exception):
+    """A drop-dir entry that is not a plain file (a symlink, a FIFO, a device)."""
+
+
+def _read_dropped(path: str) -> str:
+    """At most 64 KiB of a dropped alert, never following a symlink nor waiting on a FIFO."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _NotAFile from exc
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _NotAFile
+        return os.read(fd, 65536).decode("utf-8", "replace")
+    finally:
+        os.close(fd)
+
+
 def import_dropped(
     drop_dir: StrPath,
     *,
@@ -406,9 +428,15 @@ def import_dropped(
     for name in names:
         path = os.path.join(os.fspath(drop_dir), name)
         try:
-            with open(path, "rb") as fh:
-                text = fh.read(65536).decode("utf-8", "replace")
+            text = _read_dropped(path)
             os.unlink(path)
+        except _NotAFile:
+            # A symlink would have us read, and `op=status` hand back, a file hidden from the sandbox;
+            # a FIFO would block this process (and crane after the session) for good. Neither is
+            # read; each is removed and reported.
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            text = "error=(a dropped alert that is not a regular file, not read)\n"
         except OSError:
             continue
         fields = dict(line.partition("=")[::2] for line in text.splitlines() if "=" in line)
