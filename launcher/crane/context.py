@@ -42,6 +42,24 @@ def session_facts(res: Resolution, *, dry_run: bool, production_gate: str, sandb
     }
 
 
+def facts_from_environ(res: Resolution, environ: Mapping[str, str], *, dry_run: bool | None = None
+                       ) -> dict[str, Any]:
+    """`session_facts` with what the session's environment says: the guard's gate (and dry run, unless
+    given) from its profile, the sandbox, the injected secret names and the run id."""
+    from crane.guard.rules.config import load_guard_config
+
+    config = load_guard_config(environ)
+    names = [n for n in environ.get("CRANE_INJECTED", "").split(",") if n]
+    return session_facts(res, dry_run=config.dry_run if dry_run is None else dry_run,
+                         production_gate=config.production_gate, sandbox=environ.get("CRANE_SANDBOX") or "none",
+                         secret_names=names, run_id=environ.get("CRANE_RUN_ID"))
+
+
+def context_text(res: Resolution, environ: Mapping[str, str], *, dry_run: bool) -> str:
+    """The session-start text every agent gets (`session_text` of `facts_from_environ`)."""
+    return session_text(facts_from_environ(res, environ, dry_run=dry_run))
+
+
 def session_text(facts: Mapping[str, Any]) -> str:
     """The context text for the model (a few lines, plain words)."""
     lines = [f"crane session: Environment: {facts['environment_name']} | API base: {facts['api_base']} | "

@@ -33,16 +33,10 @@ def session_request(environ: Mapping[str, str]) -> Any:
 
 
 def preflight_facts(environ: Mapping[str, str]) -> dict[str, Any]:
-    from crane.context import session_facts
-    from crane.guard.rules.config import load_guard_config
+    from crane.context import facts_from_environ
     from crane.resolve import resolve
 
-    res = resolve(session_request(environ))
-    config = load_guard_config(environ)
-    names = [n for n in environ.get("CRANE_INJECTED", "").split(",") if n]
-    return session_facts(res, dry_run=config.dry_run, production_gate=config.production_gate,
-                         sandbox=environ.get("CRANE_SANDBOX") or "none", secret_names=names,
-                         run_id=environ.get("CRANE_RUN_ID"))
+    return facts_from_environ(resolve(session_request(environ)), environ)
 
 
 def run_status(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -110,17 +110,10 @@ def agent_sandbox(request: LaunchRequest, res: Resolution, env: Mapping[str, str
 def launch_supervised(argv: list[str], env: Mapping[str, str], res: Resolution, request: LaunchRequest,
                       say: Say) -> int:
     """Start the session's guard supervisor, install the hook that asks it, run the agent beside it."""
-    from crane.agents import prepare_agent
+    from crane.agents import prepare_agent, session_dir
     from crane.monitor import run_agent, start_supervisor
-    from crane.paths import state_path
-    from crane.sessions import session_dir
 
-    try:
-        directory = session_dir(env.get("CRANE_STATE_DIR") or state_path(), env["CRANE_RUN_ID"])
-    except OSError as exc:  # no session directory, no guard: refuse before anything starts
-        from crane.dirs import unusable
-
-        raise unusable("state", exc, env) from None
+    directory = session_dir(env)  # no session directory, no guard: an unusable state dir is refused there
     supervisor = start_supervisor(env, log_path=os.path.join(directory, "supervisor.log"))
     try:
         prepared = prepare_agent(argv, {**env, **supervisor.env_vars()}, res, guard=True, dry_run=request.dry_run,

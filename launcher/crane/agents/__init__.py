@@ -92,7 +92,7 @@ def prepare_agent(argv: list[str], env: Mapping[str, str], res: Resolution, *, g
     if name in ("codex", "gemini"):
         import importlib
 
-        from crane.agents.claude import context_text
+        from crane.context import context_text
 
         module = importlib.import_module(f"crane.agents.{name}")
         prepared: Prepared = module.prepare(argv, env, say, hook_dir=session_dir(env),

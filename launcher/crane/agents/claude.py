@@ -8,7 +8,6 @@ import json
 import shlex
 import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crane.errors import CraneError
@@ -22,10 +21,11 @@ Say = Callable[[str], None]
 def prepare(argv: list[str], env: Mapping[str, str], res: Resolution, *, dry_run: bool, say: Say) -> list[str]:
     """`argv` with `--settings <file>` and `--mcp-config`; the hook asks the session's supervisor named
     in `env` (CRANE_GUARD_SOCKET, CRANE_GUARD_PID), after the self-check went through that same path."""
+    from crane.agents import session_dir
+    from crane.context import context_text
     from crane.guard.run.client import DROP_DIR_VAR, PID_VAR, SOCKET_VAR
     from crane.guard.run.install import hook_command, pinned_env, self_check, settings_json
     from crane.mcp_server import client_config
-    from crane.paths import user_state_dir
 
     command = hook_command(agent="claude", socket=env.get(SOCKET_VAR), pid=env.get(PID_VAR),
                            drop_dir=env.get(DROP_DIR_VAR))
@@ -36,11 +36,9 @@ def prepare(argv: list[str], env: Mapping[str, str], res: Resolution, *, dry_run
     settings = {**settings_json(command), "env": pinned_env(env)}  # see install.PINNED_ENV
     settings["hooks"]["SessionStart"] = [session_start_group(context_text(res, env, dry_run=dry_run))]
     from crane.private import write_private
-    from crane.sessions import session_dir
 
-    state = Path(env.get("CRANE_STATE_DIR") or user_state_dir())
+    path = session_dir(env) / "claude-settings.json"  # an unusable state dir is refused there
     try:
-        path = session_dir(state, env["CRANE_RUN_ID"]) / "claude-settings.json"
         write_private(path, json.dumps(settings, indent=2).encode("utf-8"))
     except OSError as exc:  # no settings file, no guard: refuse before anything starts
         from crane.dirs import unusable
@@ -48,17 +46,6 @@ def prepare(argv: list[str], env: Mapping[str, str], res: Resolution, *, dry_run
         raise unusable("state", exc, env) from None
     mcp = json.dumps(client_config(sys.executable))
     return [argv[0], "--settings", str(path), "--mcp-config", mcp, *argv[1:]]
-
-
-def context_text(res: Resolution, env: Mapping[str, str], *, dry_run: bool) -> str:
-    from crane.context import session_facts, session_text
-    from crane.guard.rules.config import load_guard_config
-
-    names = [n for n in env.get("CRANE_INJECTED", "").split(",") if n]
-    facts = session_facts(res, dry_run=dry_run, production_gate=load_guard_config(env).production_gate,
-                          sandbox=env.get("CRANE_SANDBOX") or "none", secret_names=names,
-                          run_id=env.get("CRANE_RUN_ID"))
-    return session_text(facts)
 
 
 def session_start_group(text: str) -> dict[str, Any]:
